@@ -1,0 +1,79 @@
+"""Command-line interface: `flask --app course ...`."""
+
+from __future__ import annotations
+
+import click
+import flask_migrate
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from werkzeug.serving import run_simple
+
+from course.models import Role
+from course.services import ServiceError, accounts, demo
+
+user_cli = AppGroup("user", help="Manage accounts.")
+demo_cli = AppGroup("demo", help="Demo accounts and cohort.")
+
+
+@user_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True, help="Display name.")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.TRAINEE.value,
+    show_default=True,
+)
+@click.option("--username", default=None, help="Defaults to the part of the email before @.")
+@click.password_option("--password", help="Prompted for when left out.")
+def create_user(
+    email: str, display_name: str, role: str, username: str | None, password: str
+) -> None:
+    """Create an account."""
+    try:
+        user = accounts.create_user(email, display_name, role, password, username)
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Created {user.role.value} {user.username} <{user.email}>.")
+
+
+@demo_cli.command("load")
+@click.option("--reset-passwords", is_flag=True, help="Give existing demo accounts new passwords.")
+def load_demo(reset_passwords: bool) -> None:
+    """Create the demo accounts and cohort, and print each new password once."""
+    print_logins(demo.load_demo(reset_passwords))
+
+
+def print_logins(logins: list[demo.DemoLogin]) -> None:
+    click.echo("Demo logins (each password is shown only once):")
+    for login in logins:
+        secret = (
+            login.password or "(unchanged; use `flask --app course demo load --reset-passwords`)"
+        )
+        click.echo(f"  {login.role.label:<14} {login.email:<26} {secret}")
+
+
+@click.command("quickstart")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--serve/--no-serve", default=True, help="Start the server afterwards.")
+def quickstart(host: str, port: int, serve: bool) -> None:
+    """Migrate the database, import the course, load demo accounts, and serve."""
+    flask_migrate.upgrade()
+    for step in QUICKSTART_STEPS:
+        step()
+    print_logins(demo.load_demo())
+    if serve:
+        click.echo(f"\nCourse Platform is running at http://{host}:{port}/ (Ctrl+C to stop).")
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+# Extra set-up steps quickstart runs after migrating (content import registers itself here).
+QUICKSTART_STEPS: list = []
+
+
+def register(app: Flask) -> None:
+    """Add the command groups to the app."""
+    app.cli.add_command(user_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(quickstart)

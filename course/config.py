@@ -1,0 +1,69 @@
+"""Configuration: the one place that reads the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL", f"sqlite:///{Path(instance_path) / 'course.sqlite'}")
+    # Heroku-style URLs name the old driver; we ship psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    """Settings for a running platform; every value can come from the environment."""
+
+    def __init__(self, instance_path: str) -> None:
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or _dev_secret(instance_path)
+        self.SQLALCHEMY_DATABASE_URI = _database_url(instance_path)
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour")
+        self.SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", False)
+        self.CONTENT_DIR = os.environ.get("CONTENT_DIR", str(ROOT))
+        self.ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", "2"))
+        self.ARGON2_MEMORY_KIB = int(os.environ.get("ARGON2_MEMORY_KIB", "19456"))
+        self.TRUST_PROXY = _flag("TRUST_PROXY", False)
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    RATELIMIT_HEADERS_ENABLED = True
+    TESTING = False
+
+
+def _dev_secret(instance_path: str) -> str:
+    """Return a per-install random key kept in the instance folder (local use only)."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(os.urandom(32).hex())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def test_overrides(database_url: str) -> dict[str, object]:
+    """Return the settings tests run with: a throwaway database, fast hashing."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        # OWASP's Argon2id parameters cost ~50 ms a hash; tests hash hundreds of passwords.
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_KIB": 64,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }

@@ -1,0 +1,90 @@
+"""Accounts: users, their roles, and cohorts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Date, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from course.extensions import db
+from course.models.types import UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    TRAINEE = "trainee"
+    INSTRUCTOR = "instructor"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return {"trainee": "Trainee", "instructor": "Instructor", "admin": "Administrator"}[self]
+
+
+ROLE_TYPE = Enum(
+    Role,
+    name="role",
+    values_callable=lambda e: [m.value for m in e],
+    native_enum=False,
+    length=16,
+    validate_strings=True,
+)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(ROLE_TYPE, default=Role.TRAINEE)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    memberships: Mapped[list[CohortMember]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+
+class Cohort(db.Model):
+    __tablename__ = "cohort"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    target_date: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members: Mapped[list[CohortMember]] = relationship(
+        back_populates="cohort", cascade="all, delete-orphan"
+    )
+
+
+class CohortMember(db.Model):
+    """A user's place in a cohort: as a trainee in it, or as an instructor responsible for it."""
+
+    __tablename__ = "cohort_member"
+    __table_args__ = (UniqueConstraint("cohort_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[Role] = mapped_column(ROLE_TYPE)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    cohort: Mapped[Cohort] = relationship(back_populates="members")
+    user: Mapped[User] = relationship(back_populates="memberships")

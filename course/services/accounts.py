@@ -1,0 +1,122 @@
+"""Accounts: create users, check passwords, manage cohorts."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import func, or_, select
+
+from course.extensions import db
+from course.models import Cohort, CohortMember, Role, User
+from course.models.types import utcnow
+from course.services import ServiceError
+
+MIN_PASSWORD = 12
+MAX_PASSWORD = 256
+# A fixed hash to verify against when the user does not exist, so timing does not reveal accounts.
+_DUMMY = "x" * MIN_PASSWORD
+
+
+@cache
+def _hasher_for(time_cost: int, memory_kib: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
+
+
+def hasher() -> PasswordHasher:
+    """Return the Argon2id hasher configured for this app (OWASP: m=19 MiB, t=2, p=1)."""
+    cfg = current_app.config
+    return _hasher_for(cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_KIB"])
+
+
+def check_password_rules(password: str) -> None:
+    """Refuse passwords that are too short or too long."""
+    if len(password) < MIN_PASSWORD:
+        raise ServiceError(f"Use at least {MIN_PASSWORD} characters.", "password")
+    if len(password) > MAX_PASSWORD:
+        raise ServiceError(f"Use at most {MAX_PASSWORD} characters.", "password")
+
+
+def create_user(
+    email: str, display_name: str, role: Role | str, password: str, username: str | None = None
+) -> User:
+    """Create an account; refuse a duplicate email or username."""
+    email = email.strip().lower()
+    username = (username or email.split("@")[0]).strip().lower()
+    check_password_rules(password)
+    if db.session.scalar(
+        select(User.id).where(or_(User.email == email, User.username == username))
+    ):
+        raise ServiceError(
+            f"An account with email {email} or username {username} already exists.", "email"
+        )
+    user = User(
+        email=email,
+        username=username,
+        display_name=display_name.strip(),
+        role=Role(role),
+        password_hash=hasher().hash(password),
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def authenticate(login: str, password: str) -> User | None:
+    """Return the active user with this email or username and password, else None."""
+    login = login.strip().lower()
+    user = db.session.scalar(select(User).where(or_(User.email == login, User.username == login)))
+    if user is None:
+        _verify(hasher().hash(_DUMMY), password)
+        return None
+    if not (_verify(user.password_hash, password) and user.active):
+        return None
+    if hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = hasher().hash(password)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change a user's own password after checking the current one."""
+    if not _verify(user.password_hash, current):
+        raise ServiceError("The current password is not right.", "current_password")
+    check_password_rules(new)
+    user.password_hash = hasher().hash(new)
+    db.session.commit()
+
+
+def new_password() -> str:
+    """Return a random password that meets the rules."""
+    return secrets.token_urlsafe(12)
+
+
+def create_cohort(
+    name: str,
+    description: str = "",
+    trainees: Iterable[User] = (),
+    instructors: Iterable[User] = (),
+) -> Cohort:
+    """Create a cohort with its trainees and responsible instructors."""
+    name = name.strip()
+    if db.session.scalar(select(Cohort.id).where(func.lower(Cohort.name) == name.lower())):
+        raise ServiceError(f"A cohort named {name} already exists.", "name")
+    cohort = Cohort(name=name, description=description)
+    cohort.members = [CohortMember(user=u, role=Role.TRAINEE) for u in trainees] + [
+        CohortMember(user=u, role=Role.INSTRUCTOR) for u in instructors
+    ]
+    db.session.add(cohort)
+    db.session.commit()
+    return cohort

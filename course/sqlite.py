@@ -1,0 +1,34 @@
+"""SQLite settings for several workers: WAL, a busy timeout, foreign keys, BEGIN IMMEDIATE."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, event
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def tune(engine: Engine) -> None:
+    """Install the SQLite hooks on an engine; other databases are left alone."""
+    if engine.dialect.name != "sqlite" or getattr(engine, "_course_tuned", False):
+        return
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+    engine._course_tuned = True  # type: ignore[attr-defined]
+
+
+def _on_connect(dbapi_connection: Any, _record: object) -> None:
+    # Let SQLAlchemy, not pysqlite, decide when a transaction begins (SQLAlchemy's pysqlite recipe).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _on_begin(connection: Any) -> None:
+    # A read that later writes would fail at once with "database is locked" under a deferred BEGIN.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

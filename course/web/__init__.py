@@ -1,0 +1,54 @@
+"""Web blueprints, one per audience, behind a guard that denies by default."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Blueprint, Flask, abort, current_app, request
+from flask_login import current_user
+
+from course.extensions import login_manager
+from course.models import Role
+
+F = TypeVar("F", bound=Callable[..., object])
+
+# Blueprint name -> roles allowed in it. A blueprint missing here admits nobody.
+AUDIENCES: dict[str, frozenset[Role]] = {}
+
+
+def audience(blueprint: Blueprint, *roles: Role) -> Blueprint:
+    """Declare which roles may use every view of a blueprint."""
+    AUDIENCES[blueprint.name] = frozenset(roles)
+    return blueprint
+
+
+def public(view: F) -> F:
+    """Mark a view as reachable without logging in."""
+    view.is_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def guard() -> object:
+    """Refuse every request whose view is not public and whose user's role is not its audience."""
+    if request.endpoint is None or request.endpoint == "static":
+        return None
+    view = current_app.view_functions[request.endpoint]
+    if getattr(view, "is_public", False):
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.role not in AUDIENCES.get(request.blueprint or "", frozenset()):
+        abort(403)
+    return None
+
+
+def register(app: Flask) -> None:
+    """Register every blueprint and the guard."""
+    from course.web import admin, author, errors, home, learn
+    from course.web import auth as auth_views
+
+    for module in (auth_views, home, learn, author, admin):
+        app.register_blueprint(module.bp)
+    errors.register(app)
+    app.before_request(guard)

@@ -1,0 +1,114 @@
+"""Log in, log out, change password."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from course.extensions import limiter
+from course.models import Role
+from course.services import ServiceError, accounts
+from course.web import audience, public
+
+bp = audience(Blueprint("auth", __name__), *Role)
+
+
+class LoginForm(FlaskForm):
+    login = StringField(
+        "Email or username",
+        validators=[DataRequired("Enter your email or username."), Length(max=254)],
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("Enter your password."), Length(max=accounts.MAX_PASSWORD)],
+    )
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password.")]
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Enter a new password."),
+            Length(
+                min=accounts.MIN_PASSWORD,
+                max=accounts.MAX_PASSWORD,
+                message=f"Use {accounts.MIN_PASSWORD} to {accounts.MAX_PASSWORD} characters.",
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[
+            DataRequired("Repeat the new password."),
+            EqualTo("new_password", "The two new passwords differ."),
+        ],
+    )
+
+
+def _login_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
+def _safe_next(target: str | None) -> str:
+    """Return a same-site path to go to after login."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def login() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.login.data, form.password.data)
+        if user is not None:
+            session.clear()  # a fresh session on login: no fixation
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        form.login.errors.append("That email/username and password do not match an active account.")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def password() -> str | Response:
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                current_user, form.current_password.data, form.new_password.data
+            )
+        except ServiceError as error:
+            getattr(form, error.field or "new_password").errors.append(error.message)
+        else:
+            flash("Your password is changed.", "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/password.html", form=form)

@@ -1,0 +1,37 @@
+"""Friendly error pages."""
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: "The request could not be understood. Go back, reload the page and try again.",
+    403: "Your account does not have access to this page.",
+    404: "There is no page at this address. Check the link, or start again from your home page.",
+    405: "This page does not accept that kind of request.",
+    413: "The file you sent is too large.",
+    429: "Too many attempts in a short time. Wait a minute, then try again.",
+    500: "Something went wrong on our side. Your work up to your last saved step is safe.",
+}
+
+
+def _render(code: int, message: str | None = None) -> tuple[str, int]:
+    return render_template(
+        "errors.html", code=code, message=message or MESSAGES.get(code, "")
+    ), code
+
+
+def register(app: Flask) -> None:
+    """Install the error handlers."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        return _render(
+            400,
+            "This form has expired or was not sent from this site "
+            f"({error.description}). Reload the page and submit it again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        return _render(error.code or 500)

@@ -1,0 +1,174 @@
+"""Fixtures: a migrated database per run, emptied after each test; clients per role."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from course import create_app
+from course.config import test_overrides
+from course.extensions import db, limiter
+from course.models import Role, User
+from course.services import accounts
+
+PASSWORD = "correct horse battery"
+CSRF_RE = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|'
+    r'type="hidden" name="csrf_token" value="([^"]+)"|'
+    r'name="csrf_token" value="([^"]+)"'
+)
+
+
+def database_url(tmp: Path) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp / 'test.sqlite'}"
+
+
+def reset_schema() -> None:
+    """Drop everything, so each run starts from an empty database."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    else:
+        db.engine.dispose()
+        Path(db.engine.url.database).unlink(missing_ok=True)
+
+
+def empty_tables() -> None:
+    """Delete every row, keeping the schema."""
+    db.session.remove()
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    tmp = tmp_path_factory.mktemp("app")
+    app = create_app(test_overrides(database_url(tmp)))
+    with app.app_context():
+        reset_schema()
+        flask_migrate.upgrade()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "app" in request.fixturenames:
+        app = request.getfixturevalue("app")
+        with app.app_context():
+            empty_tables()
+        limiter.reset()
+
+
+@pytest.fixture
+def ctx(app: Flask) -> Iterator[Flask]:
+    """Run the test inside an app context."""
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):  # noqa: ANN201
+    return app.test_cli_runner()
+
+
+_seq = itertools.count(1)
+
+
+@pytest.fixture
+def create_user(app: Flask) -> Callable[..., User]:
+    """Return a factory that makes users; each gets PASSWORD unless told otherwise."""
+
+    def make(role: Role | str = Role.TRAINEE, password: str = PASSWORD, **fields: str) -> User:
+        n = next(_seq)
+        role = Role(role)
+        with app.app_context():
+            user = accounts.create_user(
+                fields.get("email", f"{role.value}{n}@example.org"),
+                fields.get("display_name", f"{role.label} {n}"),
+                role,
+                password,
+                fields.get("username"),
+            )
+            db.session.refresh(user)
+            db.session.expunge(user)
+        return user
+
+    return make
+
+
+def csrf_token(client: FlaskClient, url: str = "/login") -> str:
+    """Fetch a page with a form and return its CSRF token."""
+    html = client.get(url).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {url}"
+    return next(g for g in match.groups() if g)
+
+
+def post_form(
+    client: FlaskClient,
+    url: str,
+    data: dict[str, object] | None = None,
+    token_from: str | None = None,
+    **kwargs: object,
+):  # noqa: ANN201
+    """POST a form with a valid CSRF token taken from the page the form is on."""
+    token = csrf_token(client, token_from or url)
+    return client.post(url, data={**(data or {}), "csrf_token": token}, **kwargs)
+
+
+def log_in(client: FlaskClient, user: User, password: str = PASSWORD):  # noqa: ANN201
+    response = post_form(client, "/login", {"login": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return response
+
+
+@pytest.fixture
+def login(create_user: Callable[..., User], app: Flask) -> Callable[..., tuple[FlaskClient, User]]:
+    """Return a factory: a fresh client logged in as a new user of the given role."""
+
+    def make(role: Role | str = Role.TRAINEE, **fields: str) -> tuple[FlaskClient, User]:
+        user = create_user(role, **fields)
+        client = app.test_client()
+        log_in(client, user)
+        return client, user
+
+    return make
+
+
+@pytest.fixture
+def trainee(login: Callable[..., tuple[FlaskClient, User]]) -> tuple[FlaskClient, User]:
+    return login(Role.TRAINEE)
+
+
+@pytest.fixture
+def instructor(login: Callable[..., tuple[FlaskClient, User]]) -> tuple[FlaskClient, User]:
+    return login(Role.INSTRUCTOR)
+
+
+@pytest.fixture
+def admin(login: Callable[..., tuple[FlaskClient, User]]) -> tuple[FlaskClient, User]:
+    return login(Role.ADMIN)

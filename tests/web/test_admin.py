@@ -1,0 +1,100 @@
+"""Administrators manage accounts."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from course.extensions import db
+from course.models import Role, User
+from tests.conftest import post_form
+
+
+def test_dashboard_counts_people(admin, create_user):
+    client, _ = admin
+    create_user(Role.TRAINEE)
+    html = client.get("/admin/").get_data(as_text=True)
+    assert "<dt>Trainees</dt><dd>1</dd>" in html
+    assert "<dt>Administrators</dt><dd>1</dd>" in html
+
+
+def test_create_user_from_the_browser(admin, ctx):
+    client, _ = admin
+    response = post_form(
+        client,
+        "/admin/users",
+        {
+            "email": "New.Officer@example.org",
+            "display_name": "New Officer",
+            "role": "instructor",
+            "password": "twelve chars ok",
+            "username": "",
+        },
+    )
+    assert response.status_code == 302
+    user = db.session.scalar(select(User).where(User.email == "new.officer@example.org"))
+    assert user.role is Role.INSTRUCTOR and user.username == "new.officer"
+
+
+def test_create_user_reports_each_bad_field(admin):
+    client, _ = admin
+    html = post_form(
+        client,
+        "/admin/users",
+        {
+            "email": "not-an-email",
+            "display_name": "",
+            "role": "general",
+            "password": "short",
+            "username": "Bad Name",
+        },
+    ).get_data(as_text=True)
+    for message in (
+        "Enter a valid email address.",
+        "Enter a name.",
+        "Not a valid choice",
+        "Use 12 to 256 characters.",
+        "Use lowercase letters",
+    ):
+        assert message in html
+
+
+def test_duplicate_email_is_refused(admin, create_user):
+    client, _ = admin
+    other = create_user(Role.TRAINEE)
+    html = post_form(
+        client,
+        "/admin/users",
+        {
+            "email": other.email,
+            "display_name": "Twin",
+            "role": "trainee",
+            "password": "twelve chars ok",
+        },
+    ).get_data(as_text=True)
+    assert "already exists" in html
+
+
+def test_deactivate_and_reactivate(admin, create_user, ctx):
+    client, _ = admin
+    other = create_user(Role.TRAINEE)
+    post_form(client, f"/admin/users/{other.id}/active", token_from="/admin/users")
+    assert db.session.get(User, other.id).active is False
+    db.session.expire_all()
+    post_form(client, f"/admin/users/{other.id}/active", token_from="/admin/users")
+    assert db.session.get(User, other.id).active is True
+
+
+def test_admin_cannot_deactivate_self(admin, ctx):
+    client, me = admin
+    response = post_form(
+        client, f"/admin/users/{me.id}/active", token_from="/admin/users", follow_redirects=True
+    )
+    assert "You cannot deactivate your own account." in response.get_data(as_text=True)
+    assert db.session.get(User, me.id).active
+
+
+def test_cohorts_page_lists_members(admin, runner, ctx):
+    client, _ = admin
+    runner.invoke(args=["demo", "load"])
+    html = client.get("/admin/cohorts").get_data(as_text=True)
+    assert "Demo cohort" in html and "Dana Okafor" in html and "Lt. Priya Raman" in html
