@@ -1,5 +1,30 @@
 """Database rows, one file per family."""
 
 from course.models.accounts import Cohort, CohortMember, Role, User
+from course.models.content import ContentSet, Module, ModuleVersion, Quiz, QuizVersion
+from course.models.learning import (
+    Answer,
+    Attempt,
+    CohortRule,
+    Event,
+    LearnerState,
+    ModuleProgress,
+)
 
-__all__ = ["Cohort", "CohortMember", "Role", "User"]
+__all__ = [
+    "Answer",
+    "Attempt",
+    "Cohort",
+    "CohortMember",
+    "CohortRule",
+    "ContentSet",
+    "Event",
+    "LearnerState",
+    "Module",
+    "ModuleProgress",
+    "ModuleVersion",
+    "Quiz",
+    "QuizVersion",
+    "Role",
+    "User",
+]

@@ -1,0 +1,123 @@
+"""Learning records: events, attempts and their answers, module progress, learner state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from course.extensions import db
+from course.models.types import UTCDateTime, utcnow
+
+
+class Event(db.Model):
+    """Something a trainee did, in the one table the engine and the reports read."""
+
+    __tablename__ = "learning_event"
+    __table_args__ = (Index("ix_learning_event_user_id_id", "user_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    module_slug: Mapped[str | None] = mapped_column(String(80))
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Attempt(db.Model):
+    """One run through a quiz version by one trainee."""
+
+    __tablename__ = "attempt"
+    __table_args__ = (UniqueConstraint("user_id", "quiz_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id", ondelete="CASCADE"), index=True)
+    quiz_version_id: Mapped[int] = mapped_column(ForeignKey("quiz_version.id"), index=True)
+    number: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20), default="in-progress")  # or "finished"
+    current_step: Mapped[str | None] = mapped_column(String(80))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    score: Mapped[float | None]
+    passed: Mapped[bool | None]
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    per_competency: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    # The rule that judged this attempt (pass mark, scoring, engine version and parameters).
+    judged_by: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="attempt", order_by="Answer.position", cascade="all, delete-orphan"
+    )
+
+
+class Answer(db.Model):
+    """The trainee's response at one step of an attempt, graded when it was made."""
+
+    __tablename__ = "answer"
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "position"),
+        UniqueConstraint("attempt_id", "step_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    step_id: Mapped[str] = mapped_column(String(80))
+    response: Mapped[Any] = mapped_column(JSON)
+    rating: Mapped[str] = mapped_column(String(20))
+    value: Mapped[float]
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    attempt: Mapped[Attempt] = relationship(back_populates="answers")
+
+
+class ModuleProgress(db.Model):
+    """Where a trainee stands with one module: opened, completed, time spent."""
+
+    __tablename__ = "module_progress"
+    __table_args__ = (UniqueConstraint("user_id", "module_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    module_slug: Mapped[str] = mapped_column(String(80))
+    first_opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    seconds: Mapped[int] = mapped_column(default=0)
+
+
+class LearnerState(db.Model):
+    """The engine's state for one trainee, updated in the transaction of each event."""
+
+    __tablename__ = "learner_state"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    engine_version: Mapped[str] = mapped_column(String(40))
+    params_hash: Mapped[str] = mapped_column(String(64))
+    last_event_id: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class CohortRule(db.Model):
+    """An administrator's rule for a cohort: a module required or pinned for its trainees."""
+
+    __tablename__ = "cohort_rule"
+    __table_args__ = (UniqueConstraint("cohort_id", "module_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
+    module_slug: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(20))  # required | pinned
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
