@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 import flask_migrate
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from werkzeug.serving import run_simple
 
+from course import content
 from course.models import Role
-from course.services import ServiceError, accounts, demo
+from course.services import ServiceError, accounts, demo, importer
 
 user_cli = AppGroup("user", help="Manage accounts.")
+content_cli = AppGroup("content", help="Check and import modules/ and quizzes/.")
 demo_cli = AppGroup("demo", help="Demo accounts and cohort.")
 
 
@@ -53,6 +57,44 @@ def print_logins(logins: list[demo.DemoLogin]) -> None:
         click.echo(f"  {login.role.label:<14} {login.email:<26} {secret}")
 
 
+def _content_dir(directory: str | None) -> Path:
+    return Path(directory or current_app.config["CONTENT_DIR"])
+
+
+@content_cli.command("check")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def content_check(directory: str | None) -> None:
+    """List every problem in DIRECTORY (default: the course's own); exit 1 if any."""
+    root = _content_dir(directory)
+    catalogue, problems = content.check(root)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) in {root}.")
+    click.echo(
+        f"{root}: {len(catalogue.modules)} modules, {len(catalogue.quizzes)} quizzes, "
+        f"{len(catalogue.competencies)} competencies - no problems."
+    )
+
+
+@content_cli.command("import")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def content_import(directory: str | None) -> None:
+    """Validate DIRECTORY, then import what changed as new content versions."""
+    root = _content_dir(directory)
+    try:
+        report = importer.import_folder(root)
+    except importer.ContentInvalid as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(error.message) from error
+    click.echo(
+        f"Imported {root}: {len(report.created)} new, {len(report.updated)} changed, "
+        f"{report.unchanged} unchanged, {len(report.retired)} retired"
+        f"{', competencies changed' if report.competencies_changed else ''}."
+    )
+
+
 @click.command("quickstart")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
@@ -60,20 +102,16 @@ def print_logins(logins: list[demo.DemoLogin]) -> None:
 def quickstart(host: str, port: int, serve: bool) -> None:
     """Migrate the database, import the course, load demo accounts, and serve."""
     flask_migrate.upgrade()
-    for step in QUICKSTART_STEPS:
-        step()
+    click.get_current_context().invoke(content_import, directory=None)
     print_logins(demo.load_demo())
     if serve:
         click.echo(f"\nCourse Platform is running at http://{host}:{port}/ (Ctrl+C to stop).")
         run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
-# Extra set-up steps quickstart runs after migrating (content import registers itself here).
-QUICKSTART_STEPS: list = []
-
-
 def register(app: Flask) -> None:
     """Add the command groups to the app."""
     app.cli.add_command(user_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(content_cli)
     app.cli.add_command(quickstart)

@@ -80,7 +80,7 @@ def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
 
 @pytest.fixture
 def ctx(app: Flask) -> Iterator[Flask]:
-    """Run the test inside an app context."""
+    """Run the test inside an app context (test-client requests then share it and its `g`)."""
     with app.app_context():
         yield app
 
@@ -93,6 +93,30 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask):  # noqa: ANN201
     return app.test_cli_runner()
+
+
+FIXTURE_COURSE = Path(__file__).parent / "fixtures" / "course"
+
+
+@pytest.fixture
+def course(app: Flask):  # noqa: ANN201
+    """Import the small test course (3 modules, 2 competencies, a placement check)."""
+    from course.services import catalogue, importer
+
+    with app.app_context():
+        importer.import_folder(FIXTURE_COURSE)
+        return catalogue.current()
+
+
+@pytest.fixture
+def query(app: Flask) -> Callable[..., object]:
+    """Run a statement in a fresh app context (requests must not share the test's context)."""
+
+    def run(statement, many: bool = False):  # noqa: ANN001, ANN202
+        with app.app_context():
+            return list(db.session.scalars(statement)) if many else db.session.scalar(statement)
+
+    return run
 
 
 _seq = itertools.count(1)

@@ -1,13 +1,131 @@
-"""The trainee's pages: my path, the module reader, the scenario player."""
+"""The trainee's pages: welcome, my path, the module reader, the scenario player, attempts."""
 
-from flask import Blueprint, render_template
+from __future__ import annotations
 
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from course import content
 from course.models import Role
+from course.services import catalogue, learning, scenarios
 from course.web import audience
+from course.web.forms import ConfirmForm
+from course.web.player import AnswerForm, read_response
 
 bp = audience(Blueprint("learn", __name__, url_prefix="/learn"), Role.TRAINEE)
 
 
 @bp.get("/")
-def path() -> str:
-    return render_template("learn/path.html")
+def path() -> str | Response:
+    course = catalogue.current()
+    if learning.is_new(current_user.id) and course.placement_slug:
+        return redirect(url_for("learn.welcome"))
+    view = learning.my_path(current_user, course)
+    return render_template("learn/path.html", course=course, path=view)
+
+
+@bp.get("/welcome")
+def welcome() -> str:
+    return render_template("learn/welcome.html", course=catalogue.current(), form=ConfirmForm())
+
+
+@bp.post("/welcome/skip")
+def skip_placement() -> Response:
+    if ConfirmForm().validate_on_submit():
+        learning.skip_placement(current_user, catalogue.current())
+        flash("You can take the placement check later from My path.", "info")
+    return redirect(url_for("learn.path"))
+
+
+@bp.get("/modules")
+def modules() -> str:
+    course = catalogue.current()
+    return render_template(
+        "learn/modules.html", course=course, path=learning.my_path(current_user, course)
+    )
+
+
+@bp.get("/modules/<slug>")
+def module(slug: str) -> str:
+    course = catalogue.current()
+    page = learning.module_page(current_user, slug, course)
+    if page is None:
+        abort(404)
+    return render_template("learn/module.html", course=course, page=page, form=ConfirmForm())
+
+
+@bp.post("/modules/<slug>/complete")
+def complete(slug: str) -> Response:
+    course = catalogue.current()
+    info = course.module(slug) or abort(404)
+    if ConfirmForm().validate_on_submit():
+        learning.complete_module(current_user, slug, course)
+        if info.quiz_slug:
+            return redirect(url_for("learn.quiz", slug=info.quiz_slug))
+    return redirect(url_for("learn.path"))
+
+
+@bp.get("/quizzes/<slug>")
+def quiz(slug: str) -> str:
+    intro = scenarios.intro(current_user, slug, catalogue.current())
+    return render_template("learn/quiz.html", intro=intro, form=ConfirmForm())
+
+
+@bp.post("/quizzes/<slug>/start")
+def start(slug: str) -> Response:
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("learn.quiz", slug=slug))
+    try:
+        attempt = scenarios.start(current_user, slug)
+    except scenarios.RetakeRefused as error:
+        flash(error.message, "warning")
+        return redirect(url_for("learn.quiz", slug=slug))
+    return redirect(url_for("learn.attempt", attempt_id=attempt.id))
+
+
+@bp.get("/attempts/<int:attempt_id>")
+def attempt(attempt_id: int) -> str:
+    played = scenarios.load(current_user, attempt_id)
+    if played.attempt.status == "finished":
+        course = catalogue.current()
+        return render_template(
+            "learn/result.html",
+            played=played,
+            course=course,
+            review=scenarios.review(played),
+            path=learning.my_path(current_user, course),
+        )
+    return render_template("learn/step.html", played=played, form=AnswerForm(step=played.step.id))
+
+
+@bp.post("/attempts/<int:attempt_id>")
+def answer(attempt_id: int) -> str | Response:
+    played = scenarios.load(current_user, attempt_id)
+    form = AnswerForm()
+    if not form.validate_on_submit() or played.step is None or form.step.data != played.step.id:
+        return redirect(url_for("learn.attempt", attempt_id=attempt_id))  # stale or replayed
+    try:
+        response = read_response(played.step, request.form)
+        played, row = scenarios.answer(
+            current_user, attempt_id, form.step.data, response, catalogue.current()
+        )
+    except (ValueError, content.InvalidResponse) as error:
+        return render_template("learn/step.html", played=played, form=form, error=str(error)), 422
+    if row is not None and played.quiz.feedback == "immediate":
+        return redirect(url_for("learn.feedback", attempt_id=attempt_id, position=row.position))
+    return redirect(url_for("learn.attempt", attempt_id=attempt_id))
+
+
+@bp.get("/attempts/<int:attempt_id>/feedback/<int:position>")
+def feedback(attempt_id: int, position: int) -> str:
+    played = scenarios.load(current_user, attempt_id)
+    if played.quiz.feedback != "immediate" and played.attempt.status != "finished":
+        abort(404)
+    item = scenarios.reviewed_answer(played, position)
+    return render_template("learn/feedback.html", played=played, item=item)
+
+
+@bp.get("/attempts")
+def history() -> str:
+    return render_template("learn/history.html", rows=scenarios.history(current_user))

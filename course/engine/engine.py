@@ -1,0 +1,254 @@
+"""The Engine: folds learner events into a LearnerState and answers questions about it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from course.engine import bkt, fit, policy
+from course.engine.catalogue import ENGINE_VERSION, Catalogue, CompetencySpec, ModuleSpec, Params
+from course.engine.events import (
+    Event,
+    ModuleCompleted,
+    ModuleOpened,
+    Observation,
+    PlacementFinished,
+    QuizFinished,
+)
+from course.engine.explain import Names
+from course.engine.fit import FitReport
+from course.engine.policy import CohortRules, ModuleStatus, Recommendation
+from course.engine.state import CompetencyState, LearnerState, QuizResult, Remediation
+
+days_between = bkt.days_between
+
+
+class Engine:
+    """Learner model and policy over one catalogue; holds no learner data."""
+
+    def __init__(self, catalogue: Catalogue, *, placement: bool = True) -> None:
+        """Index the catalogue; placement says whether a placement check exists."""
+        self.catalogue = catalogue.validate()
+        self.placement = placement
+        self.competencies: dict[str, CompetencySpec] = {c.id: c for c in catalogue.competencies}
+        self.modules: dict[str, ModuleSpec] = {m.id: m for m in catalogue.modules}
+        self.order: dict[str, int] = {m.id: i for i, m in enumerate(catalogue.modules)}
+        self.params_hash = catalogue.params_hash()
+        self.teachers = {c: self._teachers(c) for c in self.competencies}
+        self.refreshers = self._refreshers()
+        self.names = Names(
+            {c.id: c.name for c in catalogue.competencies},
+            {m.id: m.title for m in catalogue.modules},
+        )
+
+    def _teachers(self, competency: str) -> tuple[str, ...]:
+        """Return the modules teaching competency, best (highest weight) first."""
+        weighted = [(-m.weight(competency), self.order[m.id], m.id) for m in self.catalogue.modules]
+        return tuple(mid for w, _, mid in sorted(weighted) if w < 0)
+
+    def _refreshers(self) -> dict[str, str]:
+        """Return the first refresher module of each track."""
+        found: dict[str, str] = {}
+        for module in self.catalogue.modules:
+            if module.kind == "refresher":
+                found.setdefault(module.track, module.id)
+        return found
+
+    def params(self, competency: str) -> Params:
+        """Return the parameters of a competency."""
+        return self.competencies[competency].params
+
+    def with_params(self, params: Mapping[str, Params]) -> Engine:
+        """Return an engine over the same catalogue with new parameters."""
+        return Engine(self.catalogue.with_params(params), placement=self.placement)
+
+    def initial_state(self) -> LearnerState:
+        """Return the state of a learner with no events."""
+        return LearnerState(engine_version=ENGINE_VERSION, params_hash=self.params_hash)
+
+    def is_current(self, state: LearnerState) -> bool:
+        """Say whether state was computed by this engine version and these parameters."""
+        return state.engine_version == ENGINE_VERSION and state.params_hash == self.params_hash
+
+    def apply(self, state: LearnerState, event: Event) -> LearnerState:
+        """Return the state after one event (unknown module or competency ids are ignored)."""
+        new = _APPLY[type(event)](self, state, event)
+        last = event.at if state.last_at is None else max(state.last_at, event.at)
+        return replace(new, events=state.events + 1, last_at=last)
+
+    def replay(self, events: Iterable[Event]) -> LearnerState:
+        """Fold apply over events from the initial state."""
+        state = self.initial_state()
+        for event in events:
+            state = self.apply(state, event)
+        return state
+
+    def competency_state(self, state: LearnerState, competency: str) -> CompetencyState:
+        """Return the stored state of a competency, or its prior."""
+        found = state.competencies.get(competency)
+        return found if found is not None else CompetencyState(self.params(competency).prior)
+
+    def mastery(self, state: LearnerState, now: datetime) -> dict[str, float]:
+        """Return predicted P(mastered) now for every competency, forgetting applied."""
+        return {c: self.mastery_of(state, c, now) for c in self.competencies}
+
+    def mastery_of(self, state: LearnerState, competency: str, now: datetime) -> float:
+        """Return predicted P(mastered) now for one competency."""
+        params = self.params(competency)
+        cs = state.competencies.get(competency)
+        if cs is None:
+            return params.prior
+        return bkt.decay(cs.p, params.prior, params.forget, days_between(cs.at, now))
+
+    def predict(self, state: LearnerState, competency: str, now: datetime) -> float:
+        """Return P(good answer) on a fully weighted item of competency now."""
+        params = self.params(competency)
+        return bkt.predict_good(self.mastery_of(state, competency, now), params.guess, params.slip)
+
+    def recommend(
+        self, state: LearnerState, now: datetime, rules: CohortRules | None = None
+    ) -> Recommendation | None:
+        """Return the next Recommendation, or None when everything is done."""
+        return policy.recommend(self, state, now, rules)
+
+    def path(
+        self, state: LearnerState, now: datetime, rules: CohortRules | None = None
+    ) -> tuple[ModuleStatus, ...]:
+        """Return every module with its status, in catalogue order."""
+        return policy.path(self, state, now, rules)
+
+    def fit(self, histories: Iterable[Iterable[Event]], **options: Any) -> FitReport:
+        """Fit parameters per competency by EM over learners' event histories."""
+        return fit.fit(self, histories, **options)
+
+
+def _set_competency(state: LearnerState, competency: str, value: CompetencyState) -> LearnerState:
+    """Return state with one competency replaced."""
+    return replace(state, competencies={**state.competencies, competency: value})
+
+
+def _practise(
+    cs: CompetencyState, params: Params, at: datetime, p: float, evidence: int
+) -> CompetencyState:
+    """Return the competency state after an update that ended at p."""
+    p = bkt.clamp(p)
+    mastered = cs.mastered or p >= params.threshold
+    return CompetencyState(p, at, mastered, cs.evidence + evidence)
+
+
+def _apply_observation(engine: Engine, state: LearnerState, ev: Observation) -> LearnerState:
+    """Update one competency with graded evidence; a scenario or review step also teaches."""
+    if ev.competency not in engine.competencies:
+        return state
+    params = engine.params(ev.competency)
+    cs = engine.competency_state(state, ev.competency)
+    p = bkt.decay(cs.p, params.prior, params.forget, days_between(cs.at, ev.at))
+    p = bkt.observe(p, ev.score(), ev.weight, params.guess, params.slip)
+    if ev.source != "placement":
+        p = bkt.learn(p, params.learn, ev.weight)
+    if ev.source == "review":
+        state = replace(state, last_review_at=ev.at)
+    return _set_competency(state, ev.competency, _practise(cs, params, ev.at, p, 1))
+
+
+def _apply_completed(engine: Engine, state: LearnerState, ev: ModuleCompleted) -> LearnerState:
+    """Record a read module: a learning opportunity for each competency it teaches."""
+    module = engine.modules.get(ev.module_id)
+    if module is None:
+        return state
+    comps = dict(state.competencies)
+    for comp, weight in module.competencies:
+        params = engine.params(comp)
+        cs = engine.competency_state(state, comp)
+        p = bkt.decay(cs.p, params.prior, params.forget, days_between(cs.at, ev.at))
+        comps[comp] = _practise(cs, params, ev.at, bkt.learn(p, params.learn, weight), 0)
+    remediation = state.remediation
+    if remediation and remediation.stage == "refresher" and remediation.refresher == module.id:
+        remediation = replace(remediation, stage="retry")
+    completed = {**state.completed, module.id: state.completed.get(module.id, ev.at)}
+    return replace(state, competencies=comps, completed=completed, remediation=remediation)
+
+
+def _apply_opened(engine: Engine, state: LearnerState, ev: ModuleOpened) -> LearnerState:
+    """Record the first time a module was opened."""
+    if ev.module_id not in engine.modules or ev.module_id in state.opened:
+        return state
+    return replace(state, opened={**state.opened, ev.module_id: ev.at})
+
+
+def _apply_quiz(engine: Engine, state: LearnerState, ev: QuizFinished) -> LearnerState:
+    """Record a quiz result; a failure starts remediation, passing the failed quiz ends it."""
+    module = engine.modules.get(ev.module_id)
+    if module is None:
+        return state
+    before = state.quizzes.get(module.id)
+    weakest = weakest_competency(engine, state, module, ev)
+    result = QuizResult(
+        passed=ev.passed,
+        at=ev.at,
+        score=ev.score,
+        weakest=weakest,
+        attempts=(before.attempts + 1) if before else 1,
+        passed_at=(before.passed_at if before else None) or (ev.at if ev.passed else None),
+    )
+    quizzes = {**state.quizzes, module.id: result}
+    return replace(state, quizzes=quizzes, remediation=_remediation(engine, state, ev, weakest))
+
+
+def weakest_competency(
+    engine: Engine, state: LearnerState, module: ModuleSpec, ev: QuizFinished
+) -> str:
+    """Return the competency with the lowest share (ties: lower mastery, then module order)."""
+    known = [(c, s) for c, s in ev.per_competency.items() if c in engine.competencies]
+    if not known:
+        return max(module.competencies, key=lambda cw: cw[1])[0]
+    rank = {c: i for i, (c, _) in enumerate(module.competencies)}
+    return min(
+        known,
+        key=lambda cs: (cs[1], engine.mastery_of(state, cs[0], ev.at), rank.get(cs[0], 99), cs[0]),
+    )[0]
+
+
+def _remediation(
+    engine: Engine, state: LearnerState, ev: QuizFinished, weakest: str
+) -> Remediation | None:
+    """Return the remediation pending after this quiz result."""
+    current = state.remediation
+    if ev.passed:
+        return None if current and current.module_id == ev.module_id else current
+    refresher = engine.refreshers.get(engine.competencies[weakest].track)
+    if refresher is None or refresher == ev.module_id:
+        refresher = _best_refresher(engine, weakest, ev.module_id)
+    share = ev.per_competency.get(weakest, ev.score)
+    stage = "refresher" if refresher else "retry"
+    return Remediation(ev.module_id, weakest, refresher, ev.at, share, stage)
+
+
+def _best_refresher(engine: Engine, competency: str, failed: str) -> str | None:
+    """Return the refresher that teaches competency most, other than the failed module."""
+    for module_id in engine.teachers[competency]:
+        if engine.modules[module_id].kind == "refresher" and module_id != failed:
+            return module_id
+    return None
+
+
+def _apply_placement(engine: Engine, state: LearnerState, ev: PlacementFinished) -> LearnerState:
+    """Mark placement done and freeze the modules it showed the learner can skip."""
+    mastery = engine.mastery(state, ev.at)
+    skipped = tuple(
+        m.id
+        for m in engine.catalogue.modules
+        if all(mastery[c] >= engine.params(c).threshold for c, _ in m.competencies)
+    )
+    return replace(state, placement_at=ev.at, placement_skipped=skipped)
+
+
+_APPLY: dict[type, Callable[..., LearnerState]] = {
+    Observation: _apply_observation,
+    ModuleCompleted: _apply_completed,
+    ModuleOpened: _apply_opened,
+    QuizFinished: _apply_quiz,
+    PlacementFinished: _apply_placement,
+}

@@ -1,0 +1,151 @@
+"""Reasons: the structured why of a recommendation, and the one sentence a trainee reads."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A reason code and its data (ids, shares in [0, 1], ISO dates): JSON-serialisable."""
+
+    code: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def validate(self) -> Reason:
+        """Check the code is one this module can explain."""
+        if self.code not in TEXTS:
+            raise ValueError(f"unknown reason code {self.code}")
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-serialisable dict."""
+        return {"code": self.code, "data": dict(self.data)}
+
+
+def pct(p: float) -> str:
+    """Format a probability as a whole percent, rounded down so 94.9% never reads 95%."""
+    return f"{math.floor(p * 100 + 1e-9)}%"
+
+
+def when(at: str | date | datetime | None, now: datetime) -> str:
+    """Format a day as "3 Nov", with the year when it is not the current one."""
+    if at is None:
+        return "an earlier date"
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    day = at.date() if isinstance(at, datetime) else at
+    text = f"{day.day} {day:%b}"
+    return text if day.year == now.year else f"{text} {day.year}"
+
+
+class Names:
+    """Looks up display names of competencies and modules."""
+
+    def __init__(self, competencies: Mapping[str, str], modules: Mapping[str, str]) -> None:
+        """Keep the id -> name maps."""
+        self.competencies = competencies
+        self.modules = modules
+
+    def comp(self, competency_id: str) -> str:
+        """Return a competency's name."""
+        return self.competencies.get(competency_id, competency_id)
+
+    def module(self, module_id: str | None) -> str:
+        """Return a module's title."""
+        return self.modules.get(module_id or "", module_id or "the module")
+
+
+def _placement(d: Mapping[str, Any], n: Names, now: datetime) -> str:
+    return "Start with the placement check: it finds what you already know so you can skip it."
+
+
+def _pinned(d: Mapping[str, Any], n: Names, now: datetime) -> str:
+    return f"Your cohort has pinned {n.module(d['module'])} for everyone to take now."
+
+
+def _remediation(d: Mapping[str, Any], n: Names, now: datetime) -> str:
+    return (
+        f"{n.comp(d['competency'])} was your weakest area in {n.module(d['failed'])} on "
+        f"{when(d['failed_at'], now)} ({pct(d['share'])}): {n.module(d['module'])} "
+        "refreshes it before you retry."
+    )
+
+
+def _retry(d: Mapping[str, Any], n: Names, now: datetime) -> str:
+    start = f"You have read {n.module(d['refresher'])}: retry" if d.get("refresher") else "Retry"
+    return (
+        f"{start} {n.module(d['module'])}, which you did not pass on {when(d['failed_at'], now)} "
+        f"(weakest: {n.comp(d['competency'])})."
+    )
+
+
+def _required(d: Mapping[str, Any], n: Names, now: datetime) -> str:
+    due = f" by {when(d['target_date'], now)}" if d.get("target_date") else ""
+    if d.get("for") and d["for"] != d["module"]:
+        return (
+            f"{n.module(d['for'])} is required for your cohort{due}, and "
+            f"{n.module(d['module'])} opens the way to it."
+        )
+    return f"{n.module(d['module'])} is required for your cohort{due}."
+
+
+def _review(d: Mapping[str, Any], n: Names, now: datetime) -> str:
+    return (
+        f"{n.comp(d['competency'])} mastery has decayed to {pct(d['mastery'])} < "
+        f"{pct(d['threshold'])} since you last practised it on {when(d['last_at'], now)}: "
+        f"{n.module(d['module'])} reviews it."
+    )
+
+
+def _gain(d: Mapping[str, Any], n: Names, now: datetime) -> str:
+    head = (
+        f"{n.comp(d['competency'])} mastery {pct(d['mastery'])} < {pct(d['threshold'])}: "
+        f"{n.module(d['module'])} teaches it"
+    )
+    return (
+        f"{head}; {_prereq_text(d['prerequisites'], n, now)}."
+        if d["prerequisites"]
+        else (f"{head} best of the modules open to you.")
+    )
+
+
+def _practice(d: Mapping[str, Any], n: Names, now: datetime) -> str:
+    return (
+        f"{n.comp(d['competency'])} mastery {pct(d['mastery'])} < {pct(d['threshold'])}: "
+        f"practise it again with {n.module(d['module'])}."
+    )
+
+
+def _prereq_text(prereqs: list[Mapping[str, Any]], n: Names, now: datetime) -> str:
+    """Say how each prerequisite was met."""
+    return " and ".join(_one_prereq(p, n, now) for p in prereqs)
+
+
+def _one_prereq(p: Mapping[str, Any], n: Names, now: datetime) -> str:
+    """Say how one prerequisite was met."""
+    if p.get("competency"):
+        return f"you reached {pct(p['mastery'])} in {n.comp(p['competency'])}"
+    verb = {"placement": "placed out of", "completed": "completed"}.get(p["how"], "passed")
+    return f"you {verb} its prerequisite {n.module(p['module'])} on {when(p['at'], now)}"
+
+
+TEXTS: dict[str, Callable[[Mapping[str, Any], Names, datetime], str]] = {
+    "placement": _placement,
+    "pinned": _pinned,
+    "remediation": _remediation,
+    "retry": _retry,
+    "required": _required,
+    "review": _review,
+    "gain": _gain,
+    "practice": _practice,
+}
+
+
+def explain(reason: Reason, names: Names, now: datetime) -> str:
+    """Return the one sentence a trainee reads for a reason."""
+    return TEXTS[reason.code](reason.data, names, now)

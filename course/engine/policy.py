@@ -1,0 +1,463 @@
+"""The policy: which modules are open, which one comes next, and why."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from course.engine.catalogue import ENGINE_VERSION, ModuleSpec, Prereq
+from course.engine.explain import Names, Reason, explain, pct, when
+from course.engine.state import LearnerState
+
+if TYPE_CHECKING:
+    from course.engine.engine import Engine
+
+KINDS = ("next", "remediation", "review", "required", "pinned", "retry", "placement")
+STATUSES = ("done", "in-progress", "open", "locked", "review-due")
+
+
+@dataclass(frozen=True)
+class CohortRules:
+    """Administrators' rules for a cohort: pinned modules first, then required ones."""
+
+    required: tuple[str, ...] = ()
+    pinned: tuple[str, ...] = ()
+    target_date: date | None = None
+
+    def validate(self) -> CohortRules:
+        """Check the rules name modules as tuples of ids."""
+        if not all(isinstance(m, str) for m in (*self.required, *self.pinned)):
+            raise ValueError("rules name modules by id")
+        return self
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """What to do next (module_id is None for the placement check), with its reason."""
+
+    module_id: str | None
+    kind: str
+    reason: Reason
+    text: str
+    engine_version: str = ENGINE_VERSION
+    params_hash: str = ""
+
+    def validate(self) -> Recommendation:
+        """Check the kind and the reason."""
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown kind {self.kind}")
+        self.reason.validate()
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-serialisable dict."""
+        return {
+            "module_id": self.module_id,
+            "kind": self.kind,
+            "reason": self.reason.to_json(),
+            "text": self.text,
+            "engine_version": self.engine_version,
+            "params_hash": self.params_hash,
+        }
+
+
+@dataclass(frozen=True)
+class ModuleStatus:
+    """A module's place on the learner's path and a short why."""
+
+    module_id: str
+    status: str
+    why: str
+
+    def validate(self) -> ModuleStatus:
+        """Check the status is known."""
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status}")
+        return self
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A learner seen at one moment: mastery now and modules done (with when and how)."""
+
+    engine: Engine
+    state: LearnerState
+    now: datetime
+    rules: CohortRules
+    mastery: dict[str, float]
+    done: dict[str, tuple[datetime | None, str]] = field(default_factory=dict)
+
+    def threshold(self, competency: str) -> float:
+        """Return the mastery threshold of a competency."""
+        return self.engine.params(competency).threshold
+
+    def mastered(self, competency: str) -> bool:
+        """Say whether a competency counts as mastered now."""
+        return self.mastery[competency] >= self.threshold(competency)
+
+    def names(self) -> Names:
+        """Return display names for explanations."""
+        return self.engine.names
+
+
+def snapshot(
+    engine: Engine, state: LearnerState, now: datetime, rules: CohortRules | None
+) -> Snapshot:
+    """Look at a learner now."""
+    mastery = engine.mastery(state, now)
+    return Snapshot(
+        engine, state, now, rules or CohortRules(), mastery, done_modules(engine, state)
+    )
+
+
+def done_modules(engine: Engine, state: LearnerState) -> dict[str, tuple[datetime | None, str]]:
+    """Return modules done: quiz passed, read (when there is no quiz), or placed out of."""
+    done: dict[str, tuple[datetime | None, str]] = {}
+    for module_id, result in state.quizzes.items():
+        if result.passed_at is not None:
+            done[module_id] = (result.passed_at, "passed")
+    for module_id, at in state.completed.items():
+        if not engine.modules[module_id].has_quiz:
+            done.setdefault(module_id, (at, "completed"))
+    if state.placement_at is not None:
+        done.update({m: (state.placement_at, "placement") for m in state.placement_skipped})
+    return done
+
+
+def unmet(snap: Snapshot, module: ModuleSpec) -> list[Prereq]:
+    """Return the prerequisites of a module not met now."""
+    return [p for p in module.prerequisites if not _met(snap, p)]
+
+
+def _met(snap: Snapshot, prereq: Prereq) -> bool:
+    """Say whether one prerequisite is met now."""
+    if prereq.module is not None:
+        return prereq.module in snap.done
+    return snap.mastery[prereq.competency or ""] >= (prereq.mastery or 0.0)
+
+
+def started(snap: Snapshot, module_id: str) -> bool:
+    """Say whether the learner has started a module (opened, read or tried its quiz)."""
+    state = snap.state
+    return module_id in state.opened or module_id in state.completed or module_id in state.quizzes
+
+
+def unlocked(snap: Snapshot, module: ModuleSpec) -> bool:
+    """Say whether a module may be taken: started, done or all prerequisites met."""
+    return module.id in snap.done or started(snap, module.id) or not unmet(snap, module)
+
+
+def review_due(snap: Snapshot) -> list[str]:
+    """Return competencies once mastered whose mastery decayed below threshold, weakest first."""
+    due = [
+        c
+        for c, cs in snap.state.competencies.items()
+        if c in snap.mastery and cs.mastered and not snap.mastered(c)
+    ]
+    order = {c: i for i, c in enumerate(snap.mastery)}
+    return sorted(due, key=lambda c: (snap.mastery[c], order[c]))
+
+
+def best_teacher(snap: Snapshot, competency: str) -> str | None:
+    """Return the unlocked module that teaches a competency most (catalogue order on ties)."""
+    for module_id in snap.engine.teachers[competency]:
+        if unlocked(snap, snap.engine.modules[module_id]):
+            return module_id
+    return None
+
+
+def gain(snap: Snapshot, module: ModuleSpec) -> float:
+    """Return the expected gain: sum of weight * learn * (1 - p) over non-mastered competencies."""
+    return sum(
+        w * snap.engine.params(c).learn * (1.0 - snap.mastery[c])
+        for c, w in module.competencies
+        if not snap.mastered(c)
+    )
+
+
+def top_competency(snap: Snapshot, module: ModuleSpec) -> str:
+    """Return the non-mastered competency that contributes most to a module's gain."""
+    open_comps = [(c, w) for c, w in module.competencies if not snap.mastered(c)]
+    best = max(
+        open_comps or module.competencies,
+        key=lambda cw: cw[1] * snap.engine.params(cw[0]).learn * (1.0 - snap.mastery[cw[0]]),
+    )
+    return best[0]
+
+
+def unlock_step(snap: Snapshot, module_id: str, seen: frozenset[str] = frozenset()) -> str | None:
+    """Return the first module to take on the way to module_id (itself when it is unlocked)."""
+    module = snap.engine.modules[module_id]
+    if unlocked(snap, module):
+        return module_id
+    for prereq in unmet(snap, module):
+        options = (
+            [prereq.module] if prereq.module else snap.engine.teachers[prereq.competency or ""]
+        )
+        for option in options:
+            if option and option not in seen and option != module_id:
+                step = unlock_step(snap, option, seen | {module_id})
+                if step is not None:
+                    return step
+    return None
+
+
+def make(
+    snap: Snapshot, module_id: str | None, kind: str, code: str, **data: Any
+) -> Recommendation:
+    """Build a recommendation whose text explains its reason."""
+    reason = Reason(code, data)
+    return Recommendation(
+        module_id,
+        kind,
+        reason,
+        explain(reason, snap.names(), snap.now),
+        snap.state.engine_version,
+        snap.engine.params_hash,
+    )
+
+
+def _pinned(snap: Snapshot) -> Recommendation | None:
+    """Recommend the first pinned module not done."""
+    for module_id in snap.rules.pinned:
+        if module_id in snap.engine.modules and module_id not in snap.done:
+            return make(snap, module_id, "pinned", "pinned", module=module_id)
+    return None
+
+
+def _remediation(snap: Snapshot) -> Recommendation | None:
+    """After a failed quiz: the refresher for the weakest competency, then a retry."""
+    rem = snap.state.remediation
+    if rem is None:
+        return None
+    data = {
+        "failed": rem.module_id,
+        "competency": rem.competency,
+        "failed_at": rem.at.isoformat(),
+        "share": rem.score,
+        "refresher": rem.refresher,
+    }
+    if rem.stage == "refresher" and rem.refresher:
+        return make(snap, rem.refresher, "remediation", "remediation", module=rem.refresher, **data)
+    return make(snap, rem.module_id, "retry", "retry", module=rem.module_id, **data)
+
+
+def _placement(snap: Snapshot) -> Recommendation | None:
+    """Recommend the placement check to a learner who has not started anything."""
+    state = snap.state
+    fresh = not (state.opened or state.completed or state.quizzes)
+    if snap.engine.placement and state.placement_at is None and fresh:
+        return make(snap, None, "placement", "placement")
+    return None
+
+
+def _required(snap: Snapshot) -> Recommendation | None:
+    """Recommend the first required module not done, or the step that unlocks it."""
+    target = snap.rules.target_date.isoformat() if snap.rules.target_date else None
+    for module_id in snap.rules.required:
+        if module_id in snap.engine.modules and module_id not in snap.done:
+            step = unlock_step(snap, module_id) or module_id
+            return make(
+                snap,
+                step,
+                "required",
+                "required",
+                module=step,
+                target_date=target,
+                **{"for": module_id},
+            )
+    return None
+
+
+def _review(snap: Snapshot) -> Recommendation | None:
+    """Recommend reviewing the weakest competency whose mastery decayed below threshold.
+
+    While new material remains, a UTC day that already had a review gets no second one, so fast
+    forgetting cannot starve the course; once the material is done, every due review comes first.
+    """
+    last = snap.state.last_review_at
+    if last is not None and last.date() == snap.now.date() and _fresh_gain(snap) is not None:
+        return None
+    for comp in review_due(snap):
+        module_id = best_teacher(snap, comp)
+        if module_id is not None:
+            last = snap.state.competencies[comp].at
+            return make(
+                snap,
+                module_id,
+                "review",
+                "review",
+                module=module_id,
+                competency=comp,
+                mastery=snap.mastery[comp],
+                threshold=snap.threshold(comp),
+                last_at=last.isoformat() if last else None,
+            )
+    return None
+
+
+def _ranking(snap: Snapshot) -> Recommendation | None:
+    """Recommend the open module with the largest expected gain (catalogue order on ties)."""
+    if all(snap.mastered(c) for c in snap.mastery):
+        return None
+    best = _fresh_gain(snap)
+    if best is not None:
+        return _gain_recommendation(snap, best)
+    return _practice(snap)
+
+
+def _fresh_gain(snap: Snapshot) -> ModuleSpec | None:
+    """Return the unlocked module not done (not a refresher) with the largest positive gain."""
+    modules = snap.engine.catalogue.modules
+    fresh = [m for m in modules if m.kind != "refresher" and m.id not in snap.done]
+    return _best_gain(snap, [m for m in fresh if unlocked(snap, m)])
+
+
+def _best_gain(snap: Snapshot, modules: list[ModuleSpec]) -> ModuleSpec | None:
+    """Return the module with the largest positive gain, first in order on ties."""
+    best, best_gain = None, 1e-12
+    for module in modules:
+        value = gain(snap, module)
+        if value > best_gain + 1e-12:
+            best, best_gain = module, value
+    return best
+
+
+def _gain_recommendation(snap: Snapshot, module: ModuleSpec) -> Recommendation:
+    """Explain a ranked module by its top competency and how its prerequisites were met."""
+    comp = top_competency(snap, module)
+    return make(
+        snap,
+        module.id,
+        "next",
+        "gain",
+        module=module.id,
+        competency=comp,
+        mastery=snap.mastery[comp],
+        threshold=snap.threshold(comp),
+        gain=gain(snap, module),
+        prerequisites=[_prereq_data(snap, p) for p in module.prerequisites],
+    )
+
+
+def _prereq_data(snap: Snapshot, prereq: Prereq) -> dict[str, Any]:
+    """Describe how a prerequisite was met."""
+    if prereq.module is not None:
+        at, how = snap.done.get(prereq.module, (None, "passed"))
+        return {"module": prereq.module, "at": at.isoformat() if at else None, "how": how}
+    return {"competency": prereq.competency, "mastery": snap.mastery[prereq.competency or ""]}
+
+
+def _practice(snap: Snapshot) -> Recommendation | None:
+    """When no fresh module helps, practise the weakest competency with its best module."""
+    weakest = sorted((p, c) for c, p in snap.mastery.items() if not snap.mastered(c))
+    for p, comp in weakest:
+        target = best_teacher(snap, comp)
+        if target is None and snap.engine.teachers[comp]:
+            target = unlock_step(snap, snap.engine.teachers[comp][0])
+        if target is not None:
+            return make(
+                snap,
+                target,
+                "next",
+                "practice",
+                module=target,
+                competency=comp,
+                mastery=p,
+                threshold=snap.threshold(comp),
+            )
+    return None
+
+
+RULES: tuple[Callable[[Snapshot], Recommendation | None], ...] = (
+    _pinned,
+    _remediation,
+    _placement,
+    _required,
+    _review,
+    _ranking,
+)
+
+
+def recommend(
+    engine: Engine, state: LearnerState, now: datetime, rules: CohortRules | None = None
+) -> Recommendation | None:
+    """Return the first recommendation the rules make, in their order of precedence."""
+    snap = snapshot(engine, state, now, rules)
+    for rule in RULES:
+        found = rule(snap)
+        if found is not None:
+            return found
+    return None
+
+
+def path(
+    engine: Engine, state: LearnerState, now: datetime, rules: CohortRules | None = None
+) -> tuple[ModuleStatus, ...]:
+    """Return every module with its status and why, in catalogue order."""
+    snap = snapshot(engine, state, now, rules)
+    reviews = _review_modules(snap)
+    return tuple(_status(snap, m, reviews) for m in engine.catalogue.modules)
+
+
+def _review_modules(snap: Snapshot) -> dict[str, str]:
+    """Map each module due for review to the competency it should review."""
+    found: dict[str, str] = {}
+    for comp in review_due(snap):
+        module_id = best_teacher(snap, comp)
+        if module_id is not None:
+            found.setdefault(module_id, comp)
+    return found
+
+
+def _status(snap: Snapshot, module: ModuleSpec, reviews: dict[str, str]) -> ModuleStatus:
+    """Return one module's status."""
+    if module.id in reviews:
+        comp = reviews[module.id]
+        last = snap.state.competencies[comp].at
+        why = (
+            f"{snap.names().comp(comp)} has decayed to {pct(snap.mastery[comp])} < "
+            f"{pct(snap.threshold(comp))} since {when(last, snap.now)}"
+        )
+        return ModuleStatus(module.id, "review-due", why)
+    if module.id in snap.done:
+        return ModuleStatus(module.id, "done", _done_why(snap, module.id))
+    if started(snap, module.id):
+        return ModuleStatus(module.id, "in-progress", _progress_why(snap, module.id))
+    missing = unmet(snap, module)
+    if missing:
+        return ModuleStatus(module.id, "locked", _locked_why(snap, missing))
+    return ModuleStatus(module.id, "open", "Prerequisites met" if module.prerequisites else "Open")
+
+
+def _done_why(snap: Snapshot, module_id: str) -> str:
+    """Say how a module was done."""
+    at, how = snap.done[module_id]
+    if how == "placement":
+        return "Placement showed mastery"
+    return f"{'Passed' if how == 'passed' else 'Completed'} on {when(at, snap.now)}"
+
+
+def _progress_why(snap: Snapshot, module_id: str) -> str:
+    """Say where the learner is in a started module."""
+    result = snap.state.quizzes.get(module_id)
+    if result is not None:
+        return f"Quiz not passed yet (last try {when(result.at, snap.now)}, {pct(result.score)})"
+    if module_id in snap.state.completed:
+        return f"Read on {when(snap.state.completed[module_id], snap.now)}; quiz to take"
+    return f"Opened on {when(snap.state.opened[module_id], snap.now)}"
+
+
+def _locked_why(snap: Snapshot, missing: list[Prereq]) -> str:
+    """Say what unlocks a module."""
+    names = snap.names()
+    parts = [
+        f"pass {names.module(p.module)}"
+        if p.module
+        else f"reach {pct(p.mastery or 0.0)} in {names.comp(p.competency or '')} "
+        f"(now {pct(snap.mastery[p.competency or ''])})"
+        for p in missing
+    ]
+    return "Unlocks when you " + " and ".join(parts)

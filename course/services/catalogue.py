@@ -1,0 +1,207 @@
+"""The current course as the web and the engine see it, built once per content revision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from typing import Any
+
+from sqlalchemy import func, select
+
+from course import content, engine
+from course.extensions import db
+from course.models import ContentSet, Module, ModuleVersion, Quiz, QuizVersion
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    """A module's current version, detached from the database session."""
+
+    slug: str
+    version_id: int
+    title: str
+    track: str
+    kind: str
+    level: int
+    minutes: int
+    summary: str
+    objectives: tuple[str, ...]
+    competencies: tuple[tuple[str, float], ...]
+    prerequisites: tuple[dict[str, Any], ...]
+    quiz_slug: str | None
+
+
+@dataclass(frozen=True)
+class Course:
+    """Tracks, competencies and modules of the current content, and an engine over them."""
+
+    revision: tuple[int, ...]
+    tracks: tuple[dict[str, Any], ...]
+    competencies: tuple[dict[str, Any], ...]
+    modules: tuple[ModuleInfo, ...]
+    placement_slug: str | None
+
+    @cached_property
+    def by_slug(self) -> dict[str, ModuleInfo]:
+        return {m.slug: m for m in self.modules}
+
+    @cached_property
+    def competency_names(self) -> dict[str, str]:
+        return {c["id"]: c["name"] for c in self.competencies}
+
+    @cached_property
+    def track_names(self) -> dict[str, str]:
+        return {t["id"]: t["name"] for t in self.tracks}
+
+    @cached_property
+    def engine(self) -> engine.Engine:
+        return engine.Engine(self.engine_catalogue(), placement=self.placement_slug is not None)
+
+    @cached_property
+    def engine_after_skip(self) -> engine.Engine:
+        """The engine for a trainee who chose to skip the placement check."""
+        return engine.Engine(self.engine_catalogue(), placement=False)
+
+    @cached_property
+    def params_hash(self) -> str:
+        """Identify the rules and parameters that judge trainees under this content."""
+        return self.engine.catalogue.params_hash()
+
+    def engine_catalogue(self) -> engine.Catalogue:
+        """Convert the content into the engine's own input types."""
+        comps = tuple(
+            engine.CompetencySpec(
+                c["id"], c["name"], engine.Params.from_json(c["params"]), c["track"]
+            )
+            for c in self.competencies
+        )
+        modules = tuple(
+            engine.ModuleSpec(
+                m.slug,
+                m.title,
+                m.track,
+                m.kind,
+                m.level,
+                m.competencies,
+                tuple(engine.Prereq(**p) for p in m.prerequisites),
+                has_quiz=m.quiz_slug is not None,
+            )
+            for m in self.modules
+        )
+        return engine.Catalogue(comps, modules, tuple(t["id"] for t in self.tracks)).validate()
+
+    def module(self, slug: str) -> ModuleInfo | None:
+        return self.by_slug.get(slug)
+
+
+def _revision() -> tuple[int, ...]:
+    """Return numbers that change whenever the current content does, in one query."""
+    row = db.session.execute(
+        select(
+            select(func.coalesce(func.max(ModuleVersion.id), 0)).scalar_subquery(),
+            select(func.coalesce(func.max(QuizVersion.id), 0)).scalar_subquery(),
+            select(func.coalesce(func.max(ContentSet.id), 0)).scalar_subquery(),
+            select(func.count(Module.id)).where(Module.retired).scalar_subquery(),
+            select(func.count(Quiz.id)).where(Quiz.retired).scalar_subquery(),
+        )
+    ).one()
+    return tuple(row)
+
+
+_cache: dict[tuple[int, ...], Course] = {}
+
+
+def current() -> Course:
+    """Return the current course; rebuilt only when the content changed (versions are immutable)."""
+    revision = _revision()
+    course = _cache.get(revision)
+    if course is None:
+        course = _load(revision)
+        _cache.clear()
+        _cache[revision] = course
+    return course
+
+
+def _load(revision: tuple[int, ...]) -> Course:
+    content_set = db.session.scalar(select(ContentSet).order_by(ContentSet.id.desc()).limit(1))
+    newest = select(func.max(ModuleVersion.id)).group_by(ModuleVersion.module_id)
+    rows = db.session.execute(
+        select(Module.slug, ModuleVersion)
+        .join(ModuleVersion, ModuleVersion.module_id == Module.id)
+        .where(ModuleVersion.id.in_(newest), ~Module.retired)
+        .order_by(Module.position)
+    ).all()
+    quizzes = db.session.execute(
+        select(Quiz.slug, Quiz.module_slug, Quiz.placement).where(~Quiz.retired)
+    ).all()
+    quiz_of = {module: slug for slug, module, placement in quizzes if module and not placement}
+    placement = next((slug for slug, _, is_placement in quizzes if is_placement), None)
+    return Course(
+        revision,
+        tuple(content_set.tracks if content_set else ()),
+        tuple(content_set.competencies if content_set else ()),
+        tuple(_info(slug, v, quiz_of.get(slug)) for slug, v in rows),
+        placement,
+    )
+
+
+def _info(slug: str, version: ModuleVersion, quiz_slug: str | None) -> ModuleInfo:
+    meta = version.meta
+    return ModuleInfo(
+        slug,
+        version.id,
+        version.title,
+        version.track,
+        version.kind,
+        version.level,
+        version.minutes,
+        version.summary,
+        tuple(meta["objectives"]),
+        tuple((c, float(w)) for c, w in meta["competencies"]),
+        tuple({k: v for k, v in p.items() if v is not None} for p in meta["prerequisites"]),
+        quiz_slug,
+    )
+
+
+def module_version(slug: str) -> ModuleVersion | None:
+    """Return the current version of a module (None if unknown or retired)."""
+    newest = (
+        select(func.max(ModuleVersion.id))
+        .join(Module)
+        .where(Module.slug == slug, ~Module.retired)
+        .scalar_subquery()
+    )
+    return db.session.scalar(select(ModuleVersion).where(ModuleVersion.id == newest))
+
+
+def quiz_version(quiz_slug: str) -> QuizVersion | None:
+    """Return the current version of a quiz (None if unknown or retired)."""
+    newest = (
+        select(func.max(QuizVersion.id))
+        .join(Quiz)
+        .where(Quiz.slug == quiz_slug, ~Quiz.retired)
+        .scalar_subquery()
+    )
+    return db.session.scalar(select(QuizVersion).where(QuizVersion.id == newest))
+
+
+_quizzes: dict[int, content.Quiz] = {}
+
+
+def parsed_quiz(version: QuizVersion) -> content.Quiz:
+    """Parse a stored quiz version once per process (versions never change)."""
+    quiz = _quizzes.get(version.id)
+    if quiz is None:
+        quiz, problems = content.parse_quiz(version.source, f"quizzes/{version.quiz.slug}.yaml")
+        if quiz is None:
+            raise ValueError("; ".join(map(str, problems)))
+        if len(_quizzes) > 512:
+            _quizzes.clear()
+        _quizzes[version.id] = quiz
+    return quiz
+
+
+@lru_cache(maxsize=4096)
+def markdown_html(text: str) -> str:
+    """Render a short Markdown text of a quiz (a situation, a feedback) to safe HTML, once."""
+    return content.render(text).html

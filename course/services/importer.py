@@ -1,0 +1,199 @@
+"""Import a content folder: validate everything, then write new versions of what changed."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from course import content
+from course.content.model import Catalogue, Problem
+from course.extensions import db
+from course.models import ContentSet, Module, ModuleVersion, Quiz, QuizVersion, User
+from course.services import ServiceError
+
+COMPETENCIES_FILE = "modules/competencies.yaml"
+
+
+class ContentInvalid(ServiceError):
+    """The content has problems; nothing was written."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the content; nothing was imported.")
+        self.problems = tuple(problems)
+
+
+@dataclass
+class ImportReport:
+    """What an import changed."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    retired: list[str] = field(default_factory=list)
+    competencies_changed: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.retired or self.competencies_changed)
+
+
+def import_folder(root: Path, author: User | None = None) -> ImportReport:
+    """Validate root (holding modules/ and quizzes/) and import it atomically."""
+    catalogue, problems = content.check(root)
+    if problems or catalogue is None:
+        raise ContentInvalid(problems)
+    report = ImportReport()
+    try:
+        report.competencies_changed = _import_competencies(root, catalogue)
+        _import_modules(root, catalogue, report, author)
+        _import_quizzes(root, catalogue, report, author)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return report
+
+
+def _import_competencies(root: Path, catalogue: Catalogue) -> bool:
+    text = (root / COMPETENCIES_FILE).read_text(encoding="utf-8")
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    latest = db.session.scalar(select(ContentSet).order_by(ContentSet.id.desc()).limit(1))
+    if latest is not None and latest.sha256 == digest:
+        return False
+    db.session.add(
+        ContentSet(
+            sha256=digest,
+            source=text,
+            tracks=[asdict(track) for track in catalogue.tracks],
+            competencies=[asdict(comp) for comp in catalogue.competencies],
+        )
+    )
+    return True
+
+
+def _latest(version_cls: type, key: str) -> dict[int, object]:
+    """Return the newest version of every module or quiz, by owner id, in one query."""
+    owner = getattr(version_cls, key)
+    newest = select(func.max(version_cls.id)).group_by(owner)
+    return {
+        getattr(v, key): v
+        for v in db.session.scalars(select(version_cls).where(version_cls.id.in_(newest)))
+    }
+
+
+def _import_modules(
+    root: Path, catalogue: Catalogue, report: ImportReport, author: User | None
+) -> None:
+    rows = {m.slug: m for m in db.session.scalars(select(Module))}
+    latest = _latest(ModuleVersion, "module_id")
+    for position, module in enumerate(catalogue.modules):
+        row = rows.pop(module.id, None)
+        if row is None:
+            row = Module(slug=module.id)
+            db.session.add(row)
+            db.session.flush()
+        row.position, row.retired = position, False
+        current = latest.get(row.id)
+        if current is not None and current.sha256 == module.sha256:
+            report.unchanged += 1
+            continue
+        source = (root / module.path).read_text(encoding="utf-8")
+        db.session.add(module_version(row, module, source, _next_number(current), author))
+        (report.updated if current else report.created).append(module.path)
+    _retire(rows.values(), report)
+
+
+def module_version(
+    row: Module,
+    module: content.Module,
+    source: str,
+    number: int,
+    author: User | None,
+    origin: str = "import",
+) -> ModuleVersion:
+    """Build a module version with its HTML rendered once, here."""
+    rendered = content.render(module.body)
+    return ModuleVersion(
+        module=row,
+        number=number,
+        sha256=module.sha256,
+        title=module.title,
+        track=module.track,
+        kind=module.kind,
+        level=module.level,
+        minutes=module.minutes,
+        summary=module.summary,
+        meta={
+            "objectives": list(module.objectives),
+            "competencies": [[c, w] for c, w in module.competencies],
+            "prerequisites": [asdict(p) for p in module.prerequisites],
+        },
+        source=source,
+        html=rendered.html,
+        toc=[asdict(h) for h in rendered.toc],
+        words=rendered.words,
+        author_id=author.id if author else None,
+        origin=origin,
+    )
+
+
+def _import_quizzes(
+    root: Path, catalogue: Catalogue, report: ImportReport, author: User | None
+) -> None:
+    rows = {q.slug: q for q in db.session.scalars(select(Quiz))}
+    latest = _latest(QuizVersion, "quiz_id")
+    for quiz in catalogue.quizzes:
+        row = rows.pop(quiz.id, None)
+        if row is None:
+            row = Quiz(slug=quiz.id)
+            db.session.add(row)
+            db.session.flush()
+        row.module_slug, row.placement, row.retired = quiz.module, quiz.placement, False
+        current = latest.get(row.id)
+        if current is not None and current.sha256 == quiz.sha256:
+            report.unchanged += 1
+            continue
+        source = (root / quiz.path).read_text(encoding="utf-8")
+        db.session.add(quiz_version(row, quiz, source, _next_number(current), author))
+        (report.updated if current else report.created).append(quiz.path)
+    _retire(rows.values(), report)
+
+
+def quiz_version(
+    row: Quiz,
+    quiz: content.Quiz,
+    source: str,
+    number: int,
+    author: User | None,
+    origin: str = "import",
+) -> QuizVersion:
+    """Build a quiz version from a parsed quiz and its source."""
+    return QuizVersion(
+        quiz=row,
+        number=number,
+        sha256=quiz.sha256,
+        title=quiz.title,
+        pass_mark=quiz.pass_mark,
+        feedback=quiz.feedback,
+        max_attempts=quiz.max_attempts,
+        cooldown_hours=quiz.cooldown_hours,
+        source=source,
+        author_id=author.id if author else None,
+        origin=origin,
+    )
+
+
+def _next_number(current: ModuleVersion | QuizVersion | None) -> int:
+    return current.number + 1 if current is not None else 1
+
+
+def _retire(rows: Iterable[Module | Quiz], report: ImportReport) -> None:
+    """Hide what the folder no longer has; learner records keep pointing at it."""
+    for row in rows:
+        if not row.retired:
+            row.retired = True
+            report.retired.append(row.slug)

@@ -1,0 +1,286 @@
+"""Learning events and the engine state they drive, written in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from course import engine
+from course.extensions import db
+from course.models import (
+    Cohort,
+    CohortMember,
+    CohortRule,
+    Event,
+    LearnerState,
+    ModuleProgress,
+    ModuleVersion,
+    Role,
+    User,
+)
+from course.models.types import utcnow
+from course.services import catalogue
+from course.services.catalogue import Course, ModuleInfo
+
+# Reading time counted for one visit is capped: a tab left open overnight is not study.
+MAX_VISIT = timedelta(hours=2)
+
+
+def add_event(
+    user_id: int,
+    kind: str,
+    course: Course,
+    engine_events: Sequence[engine.Event] = (),
+    *,
+    module_slug: str | None = None,
+    attempt_id: int | None = None,
+    data: dict | None = None,
+    at: datetime | None = None,
+) -> Event:
+    """Record an event and fold its engine events into the trainee's state (caller commits)."""
+    row = Event(
+        user_id=user_id,
+        kind=kind,
+        module_slug=module_slug,
+        attempt_id=attempt_id,
+        at=at or utcnow(),
+        data={**(data or {}), "engine": [engine.event_to_json(e) for e in engine_events]},
+    )
+    db.session.add(row)
+    db.session.flush()
+    state_row = db.session.get(LearnerState, user_id, with_for_update=True)
+    state = _fresh_state(user_id, course, state_row, exclude=row.id)
+    for event in engine_events:
+        state = course.engine.apply(state, event)
+    _save(user_id, state, row.id, state_row)
+    return row
+
+
+def state(user_id: int, course: Course) -> engine.LearnerState:
+    """Return the trainee's engine state, replaying history if the engine or content changed."""
+    return _fresh_state(user_id, course, db.session.get(LearnerState, user_id))
+
+
+def _fresh_state(
+    user_id: int, course: Course, row: LearnerState | None, exclude: int | None = None
+) -> engine.LearnerState:
+    catalogue_hash = course.params_hash
+    if (
+        row is not None
+        and row.params_hash == catalogue_hash
+        and (row.engine_version == engine.ENGINE_VERSION)
+    ):
+        return engine.LearnerState.from_json(row.state)
+    return course.engine.replay(_history(user_id, exclude))
+
+
+def _history(user_id: int, exclude: int | None = None) -> list[engine.Event]:
+    query = select(Event.data).where(Event.user_id == user_id).order_by(Event.id)
+    if exclude is not None:
+        query = query.where(Event.id != exclude)
+    return [
+        engine.event_from_json(e)
+        for data in db.session.scalars(query)
+        for e in data.get("engine", ())
+    ]
+
+
+def _save(
+    user_id: int, state: engine.LearnerState, last_event_id: int, row: LearnerState | None
+) -> None:
+    if row is None:
+        row = LearnerState(user_id=user_id)
+        db.session.add(row)
+    row.state = state.to_json()
+    row.engine_version = engine.ENGINE_VERSION
+    row.params_hash = state.params_hash
+    row.last_event_id = last_event_id
+
+
+def recompute(course: Course, user_ids: Iterable[int] | None = None) -> int:
+    """Rebuild stored states from events for some trainees, or all; return how many."""
+    query = select(User.id).where(User.role == Role.TRAINEE)
+    if user_ids is not None:
+        query = query.where(User.id.in_(list(user_ids)))
+    ids = list(db.session.scalars(query))
+    last_ids = dict(
+        db.session.execute(select(Event.user_id, func.max(Event.id)).group_by(Event.user_id)).all()
+    )
+    rows = {
+        r.user_id: r
+        for r in db.session.scalars(select(LearnerState).where(LearnerState.user_id.in_(ids)))
+    }
+    for user_id in ids:
+        _save(
+            user_id,
+            course.engine.replay(_history(user_id)),
+            last_ids.get(user_id, 0),
+            rows.get(user_id),
+        )
+    db.session.commit()
+    return len(ids)
+
+
+def open_module(user: User, slug: str, course: Course) -> None:
+    """Record that the trainee opened a module."""
+    now = utcnow()
+    progress = _progress(user.id, slug)
+    progress.last_opened_at = now
+    add_event(
+        user.id,
+        "module-opened",
+        course,
+        [engine.ModuleOpened(module_id=slug, at=now)],
+        module_slug=slug,
+        at=now,
+    )
+    db.session.commit()
+
+
+def complete_module(user: User, slug: str, course: Course) -> None:
+    """Record that the trainee finished reading a module, and the time spent on this visit."""
+    now = utcnow()
+    progress = _progress(user.id, slug)
+    progress.seconds += int(min(now - progress.last_opened_at, MAX_VISIT).total_seconds())
+    first = progress.completed_at is None
+    progress.completed_at = progress.completed_at or now
+    add_event(
+        user.id,
+        "module-completed",
+        course,
+        [engine.ModuleCompleted(module_id=slug, at=now)],
+        module_slug=slug,
+        at=now,
+        data={"first": first},
+    )
+    db.session.commit()
+
+
+def _progress(user_id: int, slug: str) -> ModuleProgress:
+    row = db.session.scalar(
+        select(ModuleProgress)
+        .where(ModuleProgress.user_id == user_id, ModuleProgress.module_slug == slug)
+        .with_for_update()
+    )
+    if row is None:
+        row = ModuleProgress(user_id=user_id, module_slug=slug)
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def progress(user_id: int) -> dict[str, ModuleProgress]:
+    """Return the trainee's progress per module, in one query."""
+    return {
+        p.module_slug: p
+        for p in db.session.scalars(select(ModuleProgress).where(ModuleProgress.user_id == user_id))
+    }
+
+
+def cohort_rules(user_id: int) -> engine.CohortRules | None:
+    """Merge the rules of every cohort the trainee belongs to (earliest target date wins)."""
+    rows = db.session.execute(
+        select(CohortRule.kind, CohortRule.module_slug, CohortMember.cohort_id)
+        .join(CohortMember, CohortMember.cohort_id == CohortRule.cohort_id)
+        .where(CohortMember.user_id == user_id)
+        .order_by(CohortRule.id)
+    ).all()
+    target = db.session.scalar(
+        select(func.min(Cohort.target_date))
+        .join(CohortMember)
+        .where(CohortMember.user_id == user_id)
+    )
+    if not rows and target is None:
+        return None
+    return engine.CohortRules(
+        required=tuple(dict.fromkeys(m for k, m, _ in rows if k == "required")),
+        pinned=tuple(dict.fromkeys(m for k, m, _ in rows if k == "pinned")),
+        target_date=target,
+    )
+
+
+@dataclass(frozen=True)
+class Path:
+    """Everything the My path page shows."""
+
+    state: engine.LearnerState
+    mastery: dict[str, float]
+    recommendation: engine.Recommendation | None
+    statuses: tuple[engine.ModuleStatus, ...]
+    progress: dict[str, ModuleProgress]
+    seconds: int
+
+
+def my_path(user: User, course: Course) -> Path:
+    """Compute the trainee's path: mastery, the next step and why, every module's status."""
+    now = utcnow()
+    current = state(user.id, course)
+    rules = cohort_rules(user.id)
+    progress_rows = progress(user.id)
+    policy = course.engine_after_skip if placement_skipped(user.id) else course.engine
+    return Path(
+        current,
+        course.engine.mastery(current, now),
+        policy.recommend(current, now, rules),
+        course.engine.path(current, now, rules),
+        progress_rows,
+        sum(p.seconds for p in progress_rows.values()),
+    )
+
+
+def placement_skipped(user_id: int) -> bool:
+    """Tell whether the trainee chose to skip the placement check."""
+    return (
+        db.session.scalar(
+            select(Event.id)
+            .where(Event.user_id == user_id, Event.kind == "placement-skipped")
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def is_new(user_id: int) -> bool:
+    """Tell whether the trainee has done nothing yet (the welcome page is due)."""
+    return db.session.scalar(select(Event.id).where(Event.user_id == user_id).limit(1)) is None
+
+
+def skip_placement(user: User, course: Course) -> None:
+    """Record that the trainee skipped the placement check for now."""
+    add_event(user.id, "placement-skipped", course)
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class ModulePage:
+    """What the module reader shows."""
+
+    info: ModuleInfo
+    version: ModuleVersion
+    status: engine.ModuleStatus
+    previous: ModuleInfo | None
+    next: ModuleInfo | None
+    progress: ModuleProgress | None
+
+
+def module_page(user: User, slug: str, course: Course) -> ModulePage | None:
+    """Return the reader's page for a module, recording the visit unless the module is locked."""
+    info = course.module(slug)
+    version = catalogue.module_version(slug) if info else None
+    if info is None or version is None:
+        return None
+    now = utcnow()
+    current = state(user.id, course)
+    statuses = {s.module_id: s for s in course.engine.path(current, now, cohort_rules(user.id))}
+    status = statuses[slug]
+    if status.status != "locked":
+        open_module(user, slug, course)
+    index = course.modules.index(info)
+    neighbours = (
+        course.modules[index - 1] if index else None,
+        next(iter(course.modules[index + 1 :]), None),
+    )
+    return ModulePage(info, version, status, *neighbours, progress(user.id).get(slug))

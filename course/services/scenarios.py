@@ -1,0 +1,363 @@
+"""Scenario attempts: start or resume, answer one step at a time, finish and score."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import NotFound
+
+from course import content, engine
+from course.content.model import Evidence
+from course.extensions import db
+from course.models import Answer, Attempt, Quiz, QuizVersion, User
+from course.models.types import utcnow
+from course.services import ServiceError, learning
+from course.services import catalogue as catalogue_service
+from course.services.catalogue import Course
+
+SCORING_RULE = "weighted-share-v1: best 1, acceptable 0.5, poor 0, times weight"
+
+
+class RetakeRefused(ServiceError):
+    """The quiz's retake rule does not allow another attempt now."""
+
+
+@dataclass(frozen=True)
+class Played:
+    """An attempt with its quiz as parsed from the version it was started on."""
+
+    attempt: Attempt
+    quiz: content.Quiz
+    version: QuizVersion
+
+    @property
+    def step(self) -> content.Step | None:
+        """Return the step the trainee is at (None once finished)."""
+        if self.attempt.current_step is None:
+            return None
+        return self.quiz.step(self.attempt.current_step)
+
+
+def load(user: User, attempt_id: int) -> Played:
+    """Return the user's own attempt with its quiz; anyone else's is not found."""
+    row = db.session.execute(
+        select(Attempt, QuizVersion)
+        .join(QuizVersion, QuizVersion.id == Attempt.quiz_version_id)
+        .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound()
+    attempt, version = row
+    return Played(attempt, catalogue_service.parsed_quiz(version), version)
+
+
+def attempts_for(user: User, quiz_id: int) -> list[Attempt]:
+    """Return the user's attempts at a quiz, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Attempt)
+            .where(Attempt.user_id == user.id, Attempt.quiz_id == quiz_id)
+            .order_by(Attempt.number)
+        )
+    )
+
+
+def start(user: User, quiz_slug: str) -> Attempt:
+    """Resume the user's unfinished attempt at a quiz, or start one if the retake rule allows."""
+    quiz = db.session.scalar(select(Quiz).where(Quiz.slug == quiz_slug, ~Quiz.retired))
+    version = catalogue_service.quiz_version(quiz_slug)
+    if quiz is None or version is None:
+        raise NotFound()
+    previous = attempts_for(user, quiz.id)
+    unfinished = next((a for a in previous if a.status == "in-progress"), None)
+    if unfinished is not None:
+        return unfinished
+    check_retake(version, previous)
+    attempt = Attempt(
+        user_id=user.id,
+        quiz_id=quiz.id,
+        quiz_version_id=version.id,
+        number=len(previous) + 1,
+        current_step=catalogue_service.parsed_quiz(version).start,
+    )
+    db.session.add(attempt)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a double click started it twice: keep the first
+        db.session.rollback()
+        return next(a for a in attempts_for(user, quiz.id) if a.status == "in-progress")
+    return attempt
+
+
+def retake_block(version: QuizVersion, previous: list[Attempt]) -> str | None:
+    """Say why no new attempt may start now, or None if one may."""
+    finished = [a for a in previous if a.status == "finished"]
+    if version.max_attempts and len(finished) >= version.max_attempts:
+        return f"You have used all {version.max_attempts} attempts at this quiz."
+    if finished and not finished[-1].passed and version.cooldown_hours:
+        ready = finished[-1].finished_at + timedelta(hours=version.cooldown_hours)
+        if ready > utcnow():
+            return f"You can try again after {ready:%d %b %H:%M} UTC."
+    return None
+
+
+def check_retake(version: QuizVersion, previous: list[Attempt]) -> None:
+    """Refuse a new attempt that the quiz's retake rule forbids."""
+    reason = retake_block(version, previous)
+    if reason:
+        raise RetakeRefused(reason)
+
+
+def answer(
+    user: User, attempt_id: int, step_id: str, response: object, course: Course
+) -> tuple[Played, Answer | None]:
+    """Record the answer to the current step once; a replayed or stale answer records nothing."""
+    played = _locked(user, attempt_id)
+    attempt = played.attempt
+    if attempt.status != "in-progress" or attempt.current_step != step_id:
+        return played, None  # replayed, double-clicked, or an old page: nothing to record
+    graded = content.grade(played.step, response)  # InvalidResponse for a bad response
+    row = Answer(
+        attempt_id=attempt.id,
+        position=len(attempt.answers),
+        step_id=step_id,
+        response=_plain(response),
+        rating=graded.rating,
+        value=graded.value,
+        evidence=[asdict(e) for e in graded.evidence],
+    )
+    attempt.answers.append(row)
+    attempt.current_step = graded.next
+    learning.add_event(
+        user.id,
+        "choice-made",
+        course,
+        _observations(played, graded),
+        module_slug=played.quiz.module,
+        attempt_id=attempt.id,
+        data={"step": step_id, "rating": graded.rating, "value": graded.value},
+    )
+    if isinstance(played.quiz.step(graded.next), content.Ending):
+        _finish(user, played, course)
+    db.session.commit()
+    return played, row
+
+
+def _locked(user: User, attempt_id: int) -> Played:
+    """Load the attempt with its row locked, so concurrent answers run one after the other."""
+    row = db.session.scalar(
+        select(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
+        .with_for_update()
+    )
+    if row is None:
+        raise NotFound()
+    version = db.session.get(QuizVersion, row.quiz_version_id)
+    return Played(row, catalogue_service.parsed_quiz(version), version)
+
+
+def _observations(played: Played, graded: content.Graded) -> list[engine.Observation]:
+    source = "placement" if played.quiz.placement else "scenario"
+    now = utcnow()
+    return [
+        engine.Observation(
+            competency=e.competency,
+            rating=e.rating,
+            weight=e.weight,
+            source=source,
+            module_id=played.quiz.module,
+            at=now,
+        )
+        for e in graded.evidence
+    ]
+
+
+def graded_answers(answers: list[Answer], final_step: str | None) -> list[content.Graded]:
+    """Rebuild the graded steps of stored answers (graded when they were made)."""
+    following = [a.step_id for a in answers[1:]] + [final_step or ""]
+    return [
+        content.Graded(a.rating, a.value, tuple(Evidence(**e) for e in a.evidence), "", nxt)
+        for a, nxt in zip(answers, following, strict=True)
+    ]
+
+
+def _finish(user: User, played: Played, course: Course) -> None:
+    attempt, quiz = played.attempt, played.quiz
+    result = content.score(quiz, graded_answers(attempt.answers, attempt.current_step))
+    now = utcnow()
+    attempt.status, attempt.finished_at = "finished", now
+    attempt.score, attempt.passed, attempt.outcome = result.score, result.passed, result.outcome
+    attempt.per_competency = result.per_competency
+    attempt.judged_by = {
+        "pass_mark": quiz.pass_mark,
+        "scoring": SCORING_RULE,
+        "quiz_version": played.version.number,
+        "engine_version": engine.ENGINE_VERSION,
+        "params_hash": course.params_hash,
+    }
+    if quiz.placement:
+        learning.add_event(
+            user.id,
+            "placement-finished",
+            course,
+            [engine.PlacementFinished(at=now)],
+            attempt_id=attempt.id,
+            data={"score": result.score},
+        )
+        return
+    kind = "quiz-passed" if result.passed else "quiz-failed"
+    learning.add_event(
+        user.id,
+        kind,
+        course,
+        [
+            engine.QuizFinished(
+                module_id=quiz.module,
+                passed=result.passed,
+                score=result.score,
+                per_competency=result.per_competency,
+                at=now,
+            )
+        ],
+        module_slug=quiz.module,
+        attempt_id=attempt.id,
+        data={"score": result.score, "pass_mark": quiz.pass_mark},
+    )
+
+
+def _plain(response: object) -> object:
+    return list(response) if isinstance(response, tuple) else response
+
+
+def history(user: User) -> list[tuple[Attempt, QuizVersion, Quiz]]:
+    """Return every attempt of the user, newest first, with its quiz, in one query."""
+    return list(
+        db.session.execute(
+            select(Attempt, QuizVersion, Quiz)
+            .join(QuizVersion, QuizVersion.id == Attempt.quiz_version_id)
+            .join(Quiz, Quiz.id == Attempt.quiz_id)
+            .where(Attempt.user_id == user.id)
+            .order_by(Attempt.id.desc())
+        ).all()
+    )
+
+
+def latest_by_quiz(user: User) -> dict[str, Attempt]:
+    """Return the user's newest attempt per quiz slug, in one query."""
+    newest = (
+        select(func.max(Attempt.id)).where(Attempt.user_id == user.id).group_by(Attempt.quiz_id)
+    )
+    rows = db.session.execute(
+        select(Quiz.slug, Attempt)
+        .join(Attempt, Attempt.quiz_id == Quiz.id)
+        .where(Attempt.id.in_(newest))
+    ).all()
+    return {slug: attempt for slug, attempt in rows}
+
+
+@dataclass(frozen=True)
+class QuizIntro:
+    """What the quiz start page shows: the quiz, the trainee's attempts, whether one may start."""
+
+    slug: str
+    version: QuizVersion
+    module: catalogue_service.ModuleInfo | None
+    attempts: list[Attempt]
+    unfinished: Attempt | None
+    blocked: str | None
+    steps: int
+
+
+def intro(user: User, slug: str, course: Course) -> QuizIntro:
+    """Describe a quiz to a trainee about to start or resume it."""
+    version = catalogue_service.quiz_version(slug)
+    if version is None:
+        raise NotFound()
+    previous = attempts_for(user, version.quiz_id)
+    quiz = catalogue_service.parsed_quiz(version)
+    return QuizIntro(
+        slug,
+        version,
+        course.module(quiz.module) if quiz.module else None,
+        previous,
+        next((a for a in previous if a.status == "in-progress"), None),
+        retake_block(version, previous),
+        sum(not isinstance(s, content.Ending) for s in quiz.steps),
+    )
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """One answered step, its judgement and feedback, and the best answer."""
+
+    position: int
+    step: content.Step
+    prompt_html: str
+    answer: str
+    rating: str
+    feedback_html: str
+    best: str
+    best_feedback_html: str
+    is_best: bool
+
+
+def review(played: Played) -> list[ReviewItem]:
+    """Return every answered step of an attempt with its feedback and the best answer."""
+    return [_review_item(played.quiz, row) for row in played.attempt.answers]
+
+
+def reviewed_answer(played: Played, position: int) -> ReviewItem:
+    """Return one answered step (404 if not answered yet)."""
+    answers = played.attempt.answers
+    if not 0 <= position < len(answers):
+        raise NotFound()
+    return _review_item(played.quiz, answers[position])
+
+
+def _review_item(quiz: content.Quiz, row: Answer) -> ReviewItem:
+    step = quiz.step(row.step_id)
+    response = tuple(row.response) if isinstance(row.response, list) else row.response
+    graded = content.grade(step, response)
+    best = content.best_choice(step)
+    md = catalogue_service.markdown_html
+    prompt = step.situation if isinstance(step, content.Decision) else step.prompt
+    return ReviewItem(
+        row.position,
+        step,
+        md(prompt),
+        _describe(step, response),
+        row.rating,
+        md(graded.feedback),
+        _describe_best(best),
+        md(_best_feedback(best)),
+        row.rating == "best",
+    )
+
+
+def _describe(step: content.Step, response: object) -> str:
+    if isinstance(step, content.Decision):
+        return next(c.text for c in step.choices if c.id == response)
+    if step.type == "single":
+        return step.options[response].text
+    if step.type == "multiple":
+        return "; ".join(step.options[i].text for i in response)
+    return " → ".join(step.items[i] for i in response)
+
+
+def _describe_best(best: object) -> str:
+    if isinstance(best, content.Choice):
+        return best.text
+    if best and isinstance(best[0], content.Option):
+        return "; ".join(option.text for option in best)
+    return " → ".join(best)
+
+
+def _best_feedback(best: object) -> str:
+    if isinstance(best, content.Choice):
+        return best.feedback
+    if best and isinstance(best[0], content.Option):
+        return " ".join(option.feedback for option in best if option.feedback)
+    return ""
