@@ -90,7 +90,7 @@ def _import_modules(
 ) -> None:
     rows = {m.slug: m for m in db.session.scalars(select(Module))}
     latest = _latest(ModuleVersion, "module_id")
-    for position, module in enumerate(catalogue.modules):
+    for position, module in enumerate(course_order(catalogue)):
         row = rows.pop(module.id, None)
         if row is None:
             row = Module(slug=module.id)
@@ -105,6 +105,33 @@ def _import_modules(
         db.session.add(module_version(row, module, source, _next_number(current), author))
         (report.updated if current else report.created).append(module.path)
     _retire(rows.values(), report)
+
+
+KIND_ORDER = {"core": 0, "case-study": 0, "refresher": 1, "capstone": 2}
+
+
+def course_order(catalogue: Catalogue) -> list[content.Module]:
+    """Order modules as a course reads: by track, then kind, level and prerequisite depth."""
+    tracks = {track.id: i for i, track in enumerate(catalogue.tracks)}
+    depth: dict[str, int] = {}
+
+    def depth_of(module: content.Module) -> int:
+        if module.id not in depth:
+            depth[module.id] = 0  # guards against cycles, which the validator already refused
+            parents = [catalogue.module(p.module) for p in module.prerequisites if p.module]
+            depth[module.id] = 1 + max((depth_of(p) for p in parents if p), default=-1)
+        return depth[module.id]
+
+    return sorted(
+        catalogue.modules,
+        key=lambda m: (
+            tracks.get(m.track, len(tracks)),
+            KIND_ORDER.get(m.kind, 3),
+            m.level,
+            depth_of(m),
+            m.id,
+        ),
+    )
 
 
 def module_version(
