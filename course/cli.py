@@ -7,15 +7,16 @@ from pathlib import Path
 import click
 import flask_migrate
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from werkzeug.serving import run_simple
 
 from course import content
 from course.models import Role
-from course.services import ServiceError, accounts, demo, importer
+from course.services import ServiceError, accounts, catalogue, demo, importer, learning
 
 user_cli = AppGroup("user", help="Manage accounts.")
 content_cli = AppGroup("content", help="Check and import modules/ and quizzes/.")
+engine_cli = AppGroup("engine", help="The progress engine: recompute states, fit parameters.")
 demo_cli = AppGroup("demo", help="Demo accounts and cohort.")
 
 
@@ -95,7 +96,35 @@ def content_import(directory: str | None) -> None:
     )
 
 
+@engine_cli.command("recompute")
+@click.option(
+    "--user", "emails", multiple=True, help="A trainee's email (repeatable); default: all."
+)
+def engine_recompute(emails: tuple[str, ...]) -> None:
+    """Rebuild trainees' learner states from their recorded events."""
+    try:
+        ids = accounts.ids_for_emails(emails) if emails else None
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    count = learning.recompute(catalogue.current(), ids)
+    click.echo(f"Recomputed the learner state of {count} trainee(s).")
+
+
+@engine_cli.command("fit")
+def engine_fit() -> None:
+    """Fit each competency's parameters (EM) from recorded history and report the fit."""
+    report = learning.fit(catalogue.current())
+    if not report.fits:
+        raise click.ClickException("No scenario evidence recorded yet: nothing to fit.")
+    click.echo(report.summary())
+    click.echo(
+        "To adopt these values, copy them into `params:` in modules/competencies.yaml "
+        "and run `flask --app course content import`."
+    )
+
+
 @click.command("quickstart")
+@with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.option("--serve/--no-serve", default=True, help="Start the server afterwards.")
@@ -114,4 +143,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(content_cli)
+    app.cli.add_command(engine_cli)
     app.cli.add_command(quickstart)

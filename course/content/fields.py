@@ -186,6 +186,8 @@ def _convert_all(file: SourceFile, data: YamlMap, spec: Spec, key: tuple, what: 
             fix = f"use only {', '.join(spec)} here (check the spelling)"
             file.report(data.key_lines[name], f"unknown field {name!r} in {what}", fix)
             continue
+        if raw is None and not spec[name][1]:
+            continue  # an optional field left empty (`prerequisites:`) counts as left out
         try:
             values[name] = spec[name][0](raw, name)
         except Invalid as error:

@@ -226,16 +226,17 @@ def _read_competencies(root: Path, source: Source, problems: list[Problem]):
     if not path.is_file():
         fix = "create it with the tracks and competencies (see docs/authoring.md)"
         problems.append(Problem(COMPETENCIES_PATH, 1, "the file is missing", fix))
+        source.broken.add(("competencies-file", COMPETENCIES_PATH))
         return (), ()
     opened = _open(root, path, source, problems)
-    if opened.text is None:
-        return (), ()
     file = opened.file
-    values, _ = read(file, load(opened.text, file), TOP_FIELDS, (), "competencies.yaml")
+    data = UNREADABLE if opened.text is None else load(opened.text, file)
+    values, ok = read(file, data, TOP_FIELDS, (), "competencies.yaml")
+    if not ok:
+        file.broke("competencies-file", file.path)  # so that every id is not also reported unknown
     tracks = _entries(file, values.get("tracks"), ("track",), "track", _track)
-    return tracks, _entries(
-        file, values.get("competencies"), ("competency",), "competency", _competency
-    )
+    competencies = values.get("competencies")
+    return tracks, _entries(file, competencies, ("competency",), "competency", _competency)
 
 
 def _track(file: SourceFile, raw: object, key: tuple, what: str) -> Track | None:

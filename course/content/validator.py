@@ -65,6 +65,8 @@ def _did_you_mean(name: str, candidates: Iterable[str]) -> str:
 
 
 def _unknown_tracks(context: _Context) -> Iterator[Problem]:
+    if context.source.any_broken("competencies-file"):
+        return
     ids = [track.id for track in context.catalogue.tracks]
     uses = [
         (item.track, (COMPETENCIES_PATH, "competency", item.id, "track"))
@@ -99,6 +101,8 @@ def _quiz_competency_uses(quiz: Quiz) -> Iterator[tuple[str, tuple]]:
 
 
 def _unknown_competencies(context: _Context) -> Iterator[Problem]:
+    if context.source.any_broken("competencies-file"):
+        return
     ids = [competency.id for competency in context.catalogue.competencies]
     for name, where in _competency_uses(context.catalogue):
         if not context.exists("competency", name):

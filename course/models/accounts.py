@@ -70,6 +70,9 @@ class Cohort(db.Model):
     members: Mapped[list[CohortMember]] = relationship(
         back_populates="cohort", cascade="all, delete-orphan"
     )
+    rules: Mapped[list[CohortRule]] = relationship(  # noqa: F821 - defined in models.learning
+        cascade="all, delete-orphan", order_by="CohortRule.id"
+    )
 
 
 class CohortMember(db.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from datetime import date
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -108,15 +109,30 @@ def create_cohort(
     description: str = "",
     trainees: Iterable[User] = (),
     instructors: Iterable[User] = (),
+    target_date: date | None = None,
 ) -> Cohort:
     """Create a cohort with its trainees and responsible instructors."""
     name = name.strip()
     if db.session.scalar(select(Cohort.id).where(func.lower(Cohort.name) == name.lower())):
         raise ServiceError(f"A cohort named {name} already exists.", "name")
-    cohort = Cohort(name=name, description=description)
+    if not name:
+        raise ServiceError("Enter a name.", "name")
+    cohort = Cohort(name=name, description=description, target_date=target_date)
     cohort.members = [CohortMember(user=u, role=Role.TRAINEE) for u in trainees] + [
         CohortMember(user=u, role=Role.INSTRUCTOR) for u in instructors
     ]
     db.session.add(cohort)
     db.session.commit()
     return cohort
+
+
+def ids_for_emails(emails: Iterable[str]) -> list[int]:
+    """Return the ids of the accounts with these emails; refuse unknown ones."""
+    wanted = {e.strip().lower() for e in emails}
+    found = dict(
+        db.session.execute(select(User.email, User.id).where(User.email.in_(wanted))).all()
+    )
+    missing = wanted - set(found)
+    if missing:
+        raise ServiceError(f"No account with email {', '.join(sorted(missing))}.", "email")
+    return list(found.values())

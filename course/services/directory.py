@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import NotFound
 
 from course.extensions import db
-from course.models import Cohort, CohortMember, Role, User
+from course.models import Cohort, CohortMember, CohortRule, Role, User
 from course.services import ServiceError
 
 
@@ -68,3 +70,81 @@ def _active_admins() -> int:
         )
         or 0
     )
+
+
+def cohort(cohort_id: int) -> Cohort:
+    """Return a cohort with its members and rules loaded (404 if there is none)."""
+    found = db.session.scalar(
+        select(Cohort)
+        .where(Cohort.id == cohort_id)
+        .options(
+            selectinload(Cohort.members).selectinload(CohortMember.user), selectinload(Cohort.rules)
+        )
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def update_cohort(cohort: Cohort, description: str, target_date: date | None) -> None:
+    """Change a cohort's description and target date."""
+    cohort.description = description.strip()
+    cohort.target_date = target_date
+    db.session.commit()
+
+
+def add_member(cohort: Cohort, user_id: int) -> User:
+    """Add a trainee or instructor to a cohort, in the role their account has."""
+    user = db.session.get(User, user_id)
+    if user is None or user.role is Role.ADMIN:
+        raise ServiceError("Choose a trainee or an instructor.", "user")
+    if any(m.user_id == user.id for m in cohort.members):
+        raise ServiceError(f"{user.display_name} is already in {cohort.name}.", "user")
+    cohort.members.append(CohortMember(user=user, role=user.role))
+    db.session.commit()
+    return user
+
+
+def remove_member(cohort: Cohort, user_id: int) -> User:
+    """Remove someone from a cohort; their learning records stay."""
+    member = next((m for m in cohort.members if m.user_id == user_id), None)
+    if member is None:
+        raise ServiceError("That person is not in this cohort.")
+    cohort.members.remove(member)
+    db.session.commit()
+    return member.user
+
+
+def set_rule(cohort: Cohort, module_slug: str, kind: str, known: set[str]) -> None:
+    """Require or pin a module for a cohort (replacing any rule it had for that module)."""
+    if module_slug not in known:
+        raise ServiceError("Choose a module of the course.", "module")
+    if kind not in {"required", "pinned"}:
+        raise ServiceError("Choose required or pinned.", "kind")
+    rule = next((r for r in cohort.rules if r.module_slug == module_slug), None)
+    if rule is None:
+        cohort.rules.append(CohortRule(module_slug=module_slug, kind=kind))
+    else:
+        rule.kind = kind
+    db.session.commit()
+
+
+def remove_rule(cohort: Cohort, rule_id: int) -> None:
+    """Drop one of a cohort's rules."""
+    rule = next((r for r in cohort.rules if r.id == rule_id), None)
+    if rule is None:
+        raise ServiceError("That rule does not exist.")
+    cohort.rules.remove(rule)
+    db.session.commit()
+
+
+def candidates(cohort: Cohort) -> list[User]:
+    """Return active trainees and instructors not yet in the cohort."""
+    inside = {m.user_id for m in cohort.members}
+    return [
+        u
+        for u in db.session.scalars(
+            select(User).where(User.role != Role.ADMIN, User.active).order_by(User.display_name)
+        )
+        if u.id not in inside
+    ]

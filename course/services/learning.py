@@ -284,3 +284,26 @@ def module_page(user: User, slug: str, course: Course) -> ModulePage | None:
         next(iter(course.modules[index + 1 :]), None),
     )
     return ModulePage(info, version, status, *neighbours, progress(user.id).get(slug))
+
+
+def histories(user_ids: Iterable[int] | None = None) -> dict[int, list[engine.Event]]:
+    """Return the engine events of trainees (all when None), per trainee, in one query."""
+    query = (
+        select(Event.user_id, Event.data)
+        .join(User, User.id == Event.user_id)
+        .where(User.role == Role.TRAINEE)
+        .order_by(Event.user_id, Event.id)
+    )
+    if user_ids is not None:
+        query = query.where(Event.user_id.in_(list(user_ids)))
+    result: dict[int, list[engine.Event]] = {}
+    for user_id, data in db.session.execute(query):
+        result.setdefault(user_id, []).extend(
+            engine.event_from_json(e) for e in data.get("engine", ())
+        )
+    return result
+
+
+def fit(course: Course) -> engine.FitReport:
+    """Fit the engine's parameters per competency from every trainee's recorded history."""
+    return course.engine.fit(histories().values())

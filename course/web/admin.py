@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import (
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from course.models import Role
-from course.services import ServiceError, accounts, directory
+from course.services import ServiceError, accounts, catalogue, directory, reports
 from course.web import audience
 from course.web.forms import ConfirmForm
 
@@ -96,9 +106,163 @@ def toggle_active(user_id: int) -> Response:
     return redirect(url_for("admin.users"))
 
 
-@bp.get("/cohorts")
-def cohorts() -> str:
-    return render_template("admin/cohorts.html", cohorts=directory.cohorts())
+class CohortForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Enter a name."), Length(max=120)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
+    target_date = DateField("Target date", validators=[Optional()])
+
+
+class SettingsForm(FlaskForm):
+    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
+    target_date = DateField("Target date", validators=[Optional()])
+
+
+class MemberForm(FlaskForm):
+    user = SelectField("Person", coerce=int, validate_choice=False)
+
+
+class RuleForm(FlaskForm):
+    module = SelectField("Module", validate_choice=False)
+    kind = SelectField(
+        "Rule",
+        choices=[
+            SelectChoice("required", "Required by the target date"),
+            SelectChoice("pinned", "Pinned: always first"),
+        ],
+    )
+
+
+@bp.route("/cohorts", methods=["GET", "POST"])
+def cohorts() -> str | Response:
+    form = CohortForm()
+    if form.validate_on_submit():
+        try:
+            cohort = accounts.create_cohort(
+                form.name.data, form.description.data or "", target_date=form.target_date.data
+            )
+        except ServiceError as error:
+            form.name.errors.append(error.message)
+        else:
+            flash(f"Cohort {cohort.name} created. Add its members below.", "success")
+            return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+    return render_template("admin/cohorts.html", cohorts=directory.cohorts(), form=form)
+
+
+@bp.get("/cohorts/<int:cohort_id>")
+def cohort(cohort_id: int) -> str:
+    found = directory.cohort(cohort_id)
+    course = catalogue.current()
+    return render_template(
+        "admin/cohort.html",
+        cohort=found,
+        course=course,
+        report=reports.cohort_report(found, course),
+        confirm=ConfirmForm(),
+        settings=SettingsForm(obj=found),
+        member_form=_member_form(found),
+        rule_form=_rule_form(course),
+    )
+
+
+def _member_form(found: object) -> MemberForm:
+    form = MemberForm()
+    form.user.choices = [
+        SelectChoice(u.id, f"{u.display_name} ({u.role.label})")
+        for u in directory.candidates(found)
+    ]
+    return form
+
+
+def _rule_form(course: catalogue.Course) -> RuleForm:
+    form = RuleForm()
+    form.module.choices = [SelectChoice(m.slug, m.title) for m in course.modules]
+    return form
+
+
+@bp.post("/cohorts/<int:cohort_id>/settings")
+def cohort_settings(cohort_id: int) -> Response:
+    found, form = directory.cohort(cohort_id), SettingsForm()
+    if form.validate_on_submit():
+        directory.update_cohort(found, form.description.data or "", form.target_date.data)
+        flash("Cohort settings saved.", "success")
+    else:
+        flash(_first_error(form), "error")
+    return redirect(url_for("admin.cohort", cohort_id=cohort_id))
+
+
+@bp.post("/cohorts/<int:cohort_id>/members")
+def add_member(cohort_id: int) -> Response:
+    found, form = directory.cohort(cohort_id), MemberForm()
+    return _apply(
+        form,
+        cohort_id,
+        lambda: f"{directory.add_member(found, form.user.data).display_name} added.",
+    )
+
+
+@bp.post("/cohorts/<int:cohort_id>/members/<int:user_id>/remove")
+def remove_member(cohort_id: int, user_id: int) -> Response:
+    found = directory.cohort(cohort_id)
+    return _apply(
+        ConfirmForm(),
+        cohort_id,
+        lambda: (
+            f"{directory.remove_member(found, user_id).display_name} removed; "
+            "their learning records are kept."
+        ),
+    )
+
+
+@bp.post("/cohorts/<int:cohort_id>/rules")
+def add_rule(cohort_id: int) -> Response:
+    found, form, course = directory.cohort(cohort_id), RuleForm(), catalogue.current()
+    return _apply(
+        form,
+        cohort_id,
+        lambda: (
+            directory.set_rule(found, form.module.data, form.kind.data, set(course.by_slug))
+            or "Rule saved."
+        ),
+    )
+
+
+@bp.post("/cohorts/<int:cohort_id>/rules/<int:rule_id>/remove")
+def remove_rule(cohort_id: int, rule_id: int) -> Response:
+    found = directory.cohort(cohort_id)
+    return _apply(
+        ConfirmForm(), cohort_id, lambda: directory.remove_rule(found, rule_id) or "Rule removed."
+    )
+
+
+@bp.get("/cohorts/<int:cohort_id>/progress.csv")
+def progress_csv(cohort_id: int) -> Response:
+    found = directory.cohort(cohort_id)
+    body = reports.report_csv(reports.cohort_report(found, catalogue.current()))
+    filename = f"cohort-{found.id}-progress.csv"
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _apply(form: FlaskForm, cohort_id: int, action: Callable[[], str]) -> Response:
+    """Run a cohort change if the form is valid, and flash what happened."""
+    if form.validate_on_submit():
+        try:
+            flash(action(), "success")
+        except ServiceError as error:
+            flash(error.message, "error")
+    else:
+        flash(_first_error(form), "error")
+    return redirect(url_for("admin.cohort", cohort_id=cohort_id))
+
+
+def _first_error(form: FlaskForm) -> str:
+    for name, errors in form.errors.items():
+        label = form[name].label.text if name in form and name != "csrf_token" else "Form"
+        return f"{label}: {errors[0]}"
+    return "The form could not be read; reload the page and try again."
 
 
 def _me() -> int:

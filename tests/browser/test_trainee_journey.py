@@ -1,4 +1,4 @@
-"""A new trainee takes the recommended module, plays its scenario to the end, and sees the path move."""
+"""A new trainee takes the recommended module, plays its scenario, and sees the path move."""
 
 from __future__ import annotations
 

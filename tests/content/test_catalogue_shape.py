@@ -11,8 +11,12 @@ import pytest
 from course import content
 
 ROOT = Path(__file__).resolve().parents[2]
-TRACKS = ("cultural-sensitivity", "political-interference", "security-risk",
-          "civil-military-coordination")
+TRACKS = (
+    "cultural-sensitivity",
+    "political-interference",
+    "security-risk",
+    "civil-military-coordination",
+)
 
 
 @pytest.fixture(scope="module")
@@ -32,14 +36,22 @@ def test_tracks_and_counts(catalogue):
     assert kinds[("case-studies", "case-study")] == 3
     assert sum(n for (track, _), n in kinds.items() if track == "impact-and-future") == 2
     assert {m.id for m in catalogue.modules if m.track == "case-studies"} == {
-        "case-korea", "case-bosnia", "case-somalia"}
+        "case-korea",
+        "case-bosnia",
+        "case-somalia",
+    }
 
 
 def test_every_competency_is_taught_tested_and_placed(catalogue):
     ids = {c.id for c in catalogue.competencies}
     taught = {c for m in catalogue.modules for c, _ in m.competencies}
-    tested = {e.competency for q in catalogue.quizzes if not q.placement for s in q.steps
-              for e in _evidence(s)}
+    tested = {
+        e.competency
+        for q in catalogue.quizzes
+        if not q.placement
+        for s in q.steps
+        for e in _evidence(s)
+    }
     placed = {e.competency for s in catalogue.placement.steps for e in _evidence(s)}
     assert taught == ids and tested == ids and placed == ids
 
@@ -47,8 +59,10 @@ def test_every_competency_is_taught_tested_and_placed(catalogue):
 def test_core_modules_build_on_each_other(catalogue):
     by_id = {m.id: m for m in catalogue.modules}
     for track in TRACKS:
-        core = sorted((m for m in catalogue.modules if m.track == track and m.kind == "core"),
-                      key=lambda m: m.level)
+        core = sorted(
+            (m for m in catalogue.modules if m.track == track and m.kind == "core"),
+            key=lambda m: m.level,
+        )
         assert [m.level for m in core] == [1, 2, 3]
         for earlier, later in zip(core, core[1:], strict=False):
             assert earlier.id in {p.module for p in later.prerequisites}, later.id
@@ -81,8 +95,9 @@ def test_every_scenario_has_four_decisions_on_every_path(catalogue):
         shortest = _fewest_decisions(quiz, quiz.start)
         needed = 6 if catalogue.module(quiz.module).kind == "capstone" else 4
         assert shortest >= needed, (quiz.id, shortest)
-        ratings = [{c.rating for c in s.choices} for s in quiz.steps
-                   if isinstance(s, content.Decision)]
+        ratings = [
+            {c.rating for c in s.choices} for s in quiz.steps if isinstance(s, content.Decision)
+        ]
         assert sum(len(r) >= 2 for r in ratings) >= 4, quiz.id
         outcomes = {s.outcome for s in quiz.steps if isinstance(s, content.Ending)}
         assert len(outcomes) >= 2, quiz.id
@@ -102,7 +117,9 @@ def _fewest_decisions(quiz: content.Quiz, start: str) -> int:
         step = quiz.step(step_id)
         if isinstance(step, content.Ending):
             return 0
-        nexts = {c.next for c in step.choices} if isinstance(step, content.Decision) else {step.next}
+        nexts = (
+            {c.next for c in step.choices} if isinstance(step, content.Decision) else {step.next}
+        )
         return int(isinstance(step, content.Decision)) + min(fewest(n) for n in nexts)
 
     return fewest(start)

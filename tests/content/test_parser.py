@@ -417,3 +417,49 @@ def test_all_problems_are_collected(content):
     paths = [problem.path for problem in content.problems()]
     assert paths.count("modules/sec-1.md") == 2
     assert {"quizzes/sec-1.yaml", "quizzes/sec-2.yaml", "quizzes/broken.yaml"} <= set(paths)
+
+
+def test_optional_field_left_empty_counts_as_left_out(content):
+    content.write(
+        "modules/sec-1.md",
+        content.read("modules/sec-1.md").replace("---\n\nTalks", "prerequisites:\n---\n\nTalks"),
+    )
+    catalogue, problems = check(content.root)
+    assert problems == []
+    assert catalogue.module("sec-1").prerequisites == ()
+
+
+def test_required_field_left_empty(content, assert_problem):
+    content.replace("modules/sec-1.md", "title: Threats to the table", "title:")
+    assert_problem("modules/sec-1.md", "title:", "title is empty")
+
+
+def test_python_tags_are_never_executed(content, tmp_path):
+    marker = tmp_path / "ran"
+    content.replace(
+        "modules/sec-1.md",
+        "title: Threats to the table",
+        f'title: !!python/object/apply:os.system ["touch {marker}"]',
+    )
+    content.replace(
+        "quizzes/sec-1.yaml", "title: The venue", "title: !!python/name:os.system The venue"
+    )
+    problems = content.problems()
+    assert not marker.exists()
+    assert [p.path for p in problems] == ["modules/sec-1.md", "quizzes/sec-1.yaml"]
+    assert "title must be text" in problems[0].message
+    assert "invalid YAML" in problems[1].message
+
+
+def test_broken_competencies_file_does_not_make_every_id_unknown(content, assert_problem):
+    content.write(
+        "modules/competencies.yaml", content.read("modules/competencies.yaml") + "  - [\n"
+    )
+    problem = content.problems()[0]
+    assert (problem.path, "invalid YAML") == ("modules/competencies.yaml", problem.message[:12])
+    assert not any("unknown" in p.message for p in content.problems())
+
+
+def test_missing_competencies_file(content):
+    (content.root / "modules/competencies.yaml").unlink()
+    assert [p.message for p in content.problems()] == ["the file is missing"]

@@ -17,11 +17,13 @@ def at(days: float = 0.0, minutes: float = 0.0) -> datetime:
 
 
 def small_catalogue(**params: Params) -> Catalogue:
-    """Return three competencies and five modules: foundations, two security cores, refresher, capstone."""
+    """Return three competencies and five modules (foundations, security 1-2, refresher, end)."""
     comps = (
         CompetencySpec("roles", "Military roles", params.get("roles", Params()), "foundations"),
         CompetencySpec("threat", "Threat assessment", params.get("threat", Params()), "security"),
-        CompetencySpec("protect", "Protection and access", params.get("protect", Params()), "security"),
+        CompetencySpec(
+            "protect", "Protection and access", params.get("protect", Params()), "security"
+        ),
     )
     modules = (
         ModuleSpec("found-1", "Roles at the table", "foundations", "core", 1, (("roles", 1.0),)),
@@ -44,7 +46,12 @@ def small_catalogue(**params: Params) -> Catalogue:
             (Prereq(module="sec-1"), Prereq(competency="threat", mastery=0.6)),
         ),
         ModuleSpec(
-            "sec-ref", "Security refresher", "security", "refresher", 1, (("threat", 0.6), ("protect", 0.6))
+            "sec-ref",
+            "Security refresher",
+            "security",
+            "refresher",
+            1,
+            (("threat", 0.6), ("protect", 0.6)),
         ),
         ModuleSpec(
             "capstone",

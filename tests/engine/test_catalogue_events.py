@@ -65,7 +65,9 @@ def test_observation_needs_rating_xor_value() -> None:
 def test_event_json_round_trip() -> None:
     events = [
         Observation(competency="threat", at=at(1), rating="poor", weight=0.5, module_id="sec-1"),
-        QuizFinished(module_id="sec-1", at=at(1), passed=False, score=0.4, per_competency={"threat": 0.2}),
+        QuizFinished(
+            module_id="sec-1", at=at(1), passed=False, score=0.4, per_competency={"threat": 0.2}
+        ),
     ]
     for event in events:
         assert event_from_json(event_to_json(event)) == event

@@ -31,7 +31,9 @@ def passed(module_id: str, day: float) -> list:
     ]
 
 
-def answers(competency: str, rating: str, n: int, day: float = 0.0, source: str = "scenario") -> list:
+def answers(
+    competency: str, rating: str, n: int, day: float = 0.0, source: str = "scenario"
+) -> list:
     """n answers with the same rating."""
     return [
         Observation(competency=competency, at=at(day, i), rating=rating, source=source)
@@ -109,7 +111,9 @@ def test_failed_quiz_sends_to_the_refresher_then_a_retry(engine: Engine) -> None
         score=0.4,
         per_competency={"threat": 0.2, "protect": 0.5},
     )
-    state = engine.replay([*passed("found-1", 0), ModuleCompleted(module_id="sec-1", at=at(1)), failed])
+    state = engine.replay(
+        [*passed("found-1", 0), ModuleCompleted(module_id="sec-1", at=at(1)), failed]
+    )
     rec = engine.recommend(state, at(1))
     assert (rec.module_id, rec.kind) == ("sec-ref", "remediation")
     assert rec.text == (
@@ -133,7 +137,11 @@ def test_weakest_competency_ties_break_by_lower_mastery(engine: Engine) -> None:
         *passed("found-1", 0),
         *answers("threat", "best", 1),
         QuizFinished(
-            module_id="sec-1", at=at(1), passed=False, score=0.5, per_competency={"threat": 0.5, "protect": 0.5}
+            module_id="sec-1",
+            at=at(1),
+            passed=False,
+            score=0.5,
+            per_competency={"threat": 0.5, "protect": 0.5},
         ),
     ]
     assert engine.replay(events).quizzes["sec-1"].weakest == "protect"
@@ -158,7 +166,9 @@ def test_placement_skips_modules_already_mastered(engine: Engine) -> None:
 
 
 def test_decayed_mastery_puts_a_review_on_the_path(engine: Engine) -> None:
-    state = engine.replay([*answers("roles", "best", 4, source="placement"), PlacementFinished(at=at(0, 5))])
+    state = engine.replay(
+        [*answers("roles", "best", 4, source="placement"), PlacementFinished(at=at(0, 5))]
+    )
     # 0.15 + 0.836 * 0.99^t drops below 0.95 after 4.4 days
     assert engine.recommend(state, at(4)).kind != "review"
     rec = engine.recommend(state, at(5))
@@ -182,7 +192,9 @@ def test_one_review_a_day_while_new_material_remains(engine: Engine) -> None:
 
 
 def test_pinned_then_required_override_the_ranking(engine: Engine) -> None:
-    state = engine.replay(answers("threat", "poor", 1) + [ModuleOpened(module_id="found-1", at=at())])
+    state = engine.replay(
+        answers("threat", "poor", 1) + [ModuleOpened(module_id="found-1", at=at())]
+    )
     rules = CohortRules(required=("sec-2",), pinned=("capstone",), target_date=date(2025, 12, 15))
     rec = engine.recommend(state, at(), rules)
     assert (rec.kind, rec.module_id) == ("pinned", "capstone")

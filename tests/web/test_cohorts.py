@@ -1,0 +1,112 @@
+"""Administrators manage cohorts, set rules, and read progress reports."""
+
+from __future__ import annotations
+
+from sqlalchemy import event, select
+
+from course.extensions import db
+from course.models import Cohort, CohortRule, Role
+from course.services import accounts
+from tests.conftest import post_form
+
+
+def make_cohort(app, *users, name="Alpha cohort"):  # noqa: ANN001, ANN201
+    with app.app_context():
+        cohort = accounts.create_cohort(name, trainees=[db.session.merge(u) for u in users])
+        return cohort.id
+
+
+def test_create_cohort_and_add_members(admin, create_user, app, query):
+    client, _ = admin
+    trainee = create_user(Role.TRAINEE)
+    response = post_form(
+        client,
+        "/admin/cohorts",
+        {"name": "Bravo", "description": "Spring", "target_date": "2027-03-01"},
+    )
+    cohort_id = query(select(Cohort.id).where(Cohort.name == "Bravo"))
+    assert response.headers["Location"] == f"/admin/cohorts/{cohort_id}"
+    page = f"/admin/cohorts/{cohort_id}"
+    done = post_form(
+        client, f"{page}/members", {"user": trainee.id}, token_from=page, follow_redirects=True
+    )
+    assert f"{trainee.display_name} added." in done.get_data(as_text=True)
+    again = post_form(
+        client, f"{page}/members", {"user": trainee.id}, token_from=page, follow_redirects=True
+    )
+    assert "already in Bravo" in again.get_data(as_text=True)
+
+
+def test_cohort_form_errors_are_named(admin):
+    client, _ = admin
+    html = post_form(client, "/admin/cohorts", {"name": "", "target_date": "soon"}).get_data(
+        as_text=True
+    )
+    assert "Enter a name." in html and "Not a valid date value." in html
+
+
+def test_rules_change_the_trainees_next_step(admin, login, course, app, query):
+    client, _ = admin
+    trainee_client, trainee = login(Role.TRAINEE)
+    cohort_id = make_cohort(app, trainee)
+    page = f"/admin/cohorts/{cohort_id}"
+    post_form(
+        client, f"{page}/rules", {"module": "basics-refresher", "kind": "pinned"}, token_from=page
+    )
+    assert query(select(CohortRule.kind)) == "pinned"
+    post_form(trainee_client, "/learn/welcome/skip", token_from="/learn/welcome")
+    html = trainee_client.get("/learn/").get_data(as_text=True)
+    assert '<h2 id="next-heading">Set by your cohort: Basics refresher</h2>' in html
+    bad = post_form(
+        client,
+        f"{page}/rules",
+        {"module": "nope", "kind": "pinned"},
+        token_from=page,
+        follow_redirects=True,
+    )
+    assert "Choose a module of the course." in bad.get_data(as_text=True)
+
+
+def test_report_heatmap_and_csv(admin, login, course, app):
+    client, _ = admin
+    trainee_client, trainee = login(Role.TRAINEE, display_name="Cpt Report")
+    cohort_id = make_cohort(app, trainee)
+    html = client.get(f"/admin/cohorts/{cohort_id}").get_data(as_text=True)
+    assert "Cpt Report" in html and "heat h0" in html and "Alpha skill" in html
+    csv = client.get(f"/admin/cohorts/{cohort_id}/progress.csv")
+    assert csv.mimetype == "text/csv"
+    lines = csv.get_data(as_text=True).splitlines()
+    assert lines[0].startswith("trainee,email,alpha,beta")
+    assert lines[1].startswith("Cpt Report,") and ",15,15," in lines[1]
+
+
+def test_report_runs_a_fixed_number_of_queries(admin, login, course, app):
+    client, _ = admin
+    with app.app_context():
+        engine = db.engine
+    first, _ = login(Role.TRAINEE)
+    cohort_id = make_cohort(app, *(login(Role.TRAINEE)[1] for _ in range(2)))
+
+    def queries() -> int:
+        seen: list[str] = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(f"/admin/cohorts/{cohort_id}").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    small = queries()
+    with app.app_context():
+        cohort = db.session.get(Cohort, cohort_id)
+        for _ in range(5):
+            user = accounts.create_user(f"x{_}@example.org", "X", Role.TRAINEE, "long password!")
+            cohort.members.append(
+                __import__("course.models", fromlist=["CohortMember"]).CohortMember(
+                    user=user, role=Role.TRAINEE
+                )
+            )
+        db.session.commit()
+    assert queries() == small
+    del first
