@@ -74,7 +74,7 @@ class Engine:
 
     def apply(self, state: LearnerState, event: Event) -> LearnerState:
         """Return the state after one event (unknown module or competency ids are ignored)."""
-        new = _APPLY[type(event)](self, state, event)
+        new = _APPLY[type(event)](self, state, event.validate())
         last = event.at if state.last_at is None else max(state.last_at, event.at)
         return replace(new, events=state.events + 1, last_at=last)
 

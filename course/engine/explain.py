@@ -61,14 +61,17 @@ class Names:
 
 
 def _placement(d: Mapping[str, Any], n: Names, now: datetime) -> str:
+    """Explain the placement check."""
     return "Start with the placement check: it finds what you already know so you can skip it."
 
 
 def _pinned(d: Mapping[str, Any], n: Names, now: datetime) -> str:
+    """Explain a pinned module."""
     return f"Your cohort has pinned {n.module(d['module'])} for everyone to take now."
 
 
 def _remediation(d: Mapping[str, Any], n: Names, now: datetime) -> str:
+    """Explain a refresher after a failed quiz."""
     return (
         f"{n.comp(d['competency'])} was your weakest area in {n.module(d['failed'])} on "
         f"{when(d['failed_at'], now)} ({pct(d['share'])}): {n.module(d['module'])} "
@@ -77,6 +80,7 @@ def _remediation(d: Mapping[str, Any], n: Names, now: datetime) -> str:
 
 
 def _retry(d: Mapping[str, Any], n: Names, now: datetime) -> str:
+    """Explain a retry of a failed quiz."""
     start = f"You have read {n.module(d['refresher'])}: retry" if d.get("refresher") else "Retry"
     return (
         f"{start} {n.module(d['module'])}, which you did not pass on {when(d['failed_at'], now)} "
@@ -85,6 +89,7 @@ def _retry(d: Mapping[str, Any], n: Names, now: datetime) -> str:
 
 
 def _required(d: Mapping[str, Any], n: Names, now: datetime) -> str:
+    """Explain a module the cohort requires."""
     due = f" by {when(d['target_date'], now)}" if d.get("target_date") else ""
     if d.get("for") and d["for"] != d["module"]:
         return (
@@ -95,6 +100,7 @@ def _required(d: Mapping[str, Any], n: Names, now: datetime) -> str:
 
 
 def _review(d: Mapping[str, Any], n: Names, now: datetime) -> str:
+    """Explain a review of a decayed competency."""
     return (
         f"{n.comp(d['competency'])} mastery has decayed to {pct(d['mastery'])} < "
         f"{pct(d['threshold'])} since you last practised it on {when(d['last_at'], now)}: "
@@ -103,6 +109,7 @@ def _review(d: Mapping[str, Any], n: Names, now: datetime) -> str:
 
 
 def _gain(d: Mapping[str, Any], n: Names, now: datetime) -> str:
+    """Explain the module with the largest expected gain."""
     head = (
         f"{n.comp(d['competency'])} mastery {pct(d['mastery'])} < {pct(d['threshold'])}: "
         f"{n.module(d['module'])} teaches it"
@@ -115,6 +122,7 @@ def _gain(d: Mapping[str, Any], n: Names, now: datetime) -> str:
 
 
 def _practice(d: Mapping[str, Any], n: Names, now: datetime) -> str:
+    """Explain practising a competency again."""
     return (
         f"{n.comp(d['competency'])} mastery {pct(d['mastery'])} < {pct(d['threshold'])}: "
         f"practise it again with {n.module(d['module'])}."

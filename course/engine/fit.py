@@ -212,6 +212,7 @@ def e_step(params: Params, seqs: Iterable[Sequence[Step]]) -> tuple[float, Stats
 
 def _sequence(params: Params, seq: Sequence[Step], stats: Stats) -> float:  # noqa: C901
     """Filter forward and smooth backward one sequence, adding its counts to stats."""
+    # One long function on purpose: it is the fit's inner loop, where calls cost more than maths.
     prior, rate, guess, slip, forget = (
         params.prior,
         params.learn,

@@ -119,7 +119,8 @@ def done_modules(engine: Engine, state: LearnerState) -> dict[str, tuple[datetim
         if result.passed_at is not None:
             done[module_id] = (result.passed_at, "passed")
     for module_id, at in state.completed.items():
-        if not engine.modules[module_id].has_quiz:
+        module = engine.modules.get(module_id)
+        if module is not None and not module.has_quiz:
             done.setdefault(module_id, (at, "completed"))
     if state.placement_at is not None:
         done.update({m: (state.placement_at, "placement") for m in state.placement_skipped})

@@ -192,7 +192,8 @@ def parsed_quiz(version: QuizVersion) -> content.Quiz:
     """Parse a stored quiz version once per process (versions never change)."""
     quiz = _quizzes.get(version.id)
     if quiz is None:
-        quiz, problems = content.parse_quiz(version.source, f"quizzes/{version.quiz.slug}.yaml")
+        name = version.quiz.module_slug or "placement"  # quiz files are named after their module
+        quiz, problems = content.parse_quiz(version.source, f"quizzes/{name}.yaml")
         if quiz is None:
             raise ValueError("; ".join(map(str, problems)))
         if len(_quizzes) > 512:

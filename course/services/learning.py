@@ -51,7 +51,12 @@ def add_event(
     )
     db.session.add(row)
     db.session.flush()
-    state_row = db.session.get(LearnerState, user_id, with_for_update=True)
+    state_row = db.session.scalar(
+        select(LearnerState)
+        .where(LearnerState.user_id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     state = _fresh_state(user_id, course, state_row, exclude=row.id)
     for event in engine_events:
         state = course.engine.apply(state, event)

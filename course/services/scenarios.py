@@ -152,6 +152,7 @@ def _locked(user: User, attempt_id: int) -> Played:
         select(Attempt)
         .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
         .with_for_update()
+        .execution_options(populate_existing=True)  # see what the transaction before us wrote
     )
     if row is None:
         raise NotFound()

@@ -6,7 +6,16 @@ import hashlib
 
 import pytest
 
-from course.content import Decision, Ending, EngineParams, Evidence, Prerequisite, check, parse
+from course.content import (
+    Decision,
+    Ending,
+    EngineParams,
+    Evidence,
+    Prerequisite,
+    check,
+    parse,
+    parse_quiz,
+)
 
 # The valid folder
 
@@ -463,3 +472,15 @@ def test_broken_competencies_file_does_not_make_every_id_unknown(content, assert
 def test_missing_competencies_file(content):
     (content.root / "modules/competencies.yaml").unlink()
     assert [p.message for p in content.problems()] == ["the file is missing"]
+
+
+def test_parse_quiz_from_text(content):
+    text = content.read("quizzes/sec-1.yaml")
+    quiz, problems = parse_quiz(text, "quizzes/sec-1.yaml")
+    assert problems == ()
+    assert quiz == check(content.root)[0].quiz("sec-1-quiz")
+    broken, problems = parse_quiz(
+        text.replace("pass_mark: 0.7", "pass_mark: 7"), "quizzes/sec-1.yaml"
+    )
+    assert broken is None
+    assert [(p.path, p.line) for p in problems] == [("quizzes/sec-1.yaml", 4)]
