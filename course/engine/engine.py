@@ -237,10 +237,12 @@ def _best_refresher(engine: Engine, competency: str, failed: str) -> str | None:
 def _apply_placement(engine: Engine, state: LearnerState, ev: PlacementFinished) -> LearnerState:
     """Mark placement done and freeze the modules it showed the learner can skip."""
     mastery = engine.mastery(state, ev.at)
+    # A capstone is the track's final assessment: placement never waives it.
     skipped = tuple(
         m.id
         for m in engine.catalogue.modules
-        if all(mastery[c] >= engine.params(c).threshold for c, _ in m.competencies)
+        if m.kind != "capstone"
+        and all(mastery[c] >= engine.params(c).threshold for c, _ in m.competencies)
     )
     return replace(state, placement_at=ev.at, placement_skipped=skipped)
 

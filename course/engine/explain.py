@@ -129,6 +129,14 @@ def _practice(d: Mapping[str, Any], n: Names, now: datetime) -> str:
     )
 
 
+def _capstone(d: Mapping[str, Any], n: Names, now: datetime) -> str:
+    """Explain a capstone taken after every competency is mastered."""
+    return (
+        f"Every competency is mastered: {n.module(d['module'])} is the track's final scenario, "
+        "which proves it under pressure."
+    )
+
+
 def _prereq_text(prereqs: list[Mapping[str, Any]], n: Names, now: datetime) -> str:
     """Say how each prerequisite was met."""
     return " and ".join(_one_prereq(p, n, now) for p in prereqs)
@@ -151,6 +159,7 @@ TEXTS: dict[str, Callable[[Mapping[str, Any], Names, datetime], str]] = {
     "review": _review,
     "gain": _gain,
     "practice": _practice,
+    "capstone": _capstone,
 }
 
 

@@ -372,6 +372,14 @@ def _practice(snap: Snapshot) -> Recommendation | None:
     return None
 
 
+def _capstone(snap: Snapshot) -> Recommendation | None:
+    """Once every competency is mastered, finish the open capstones: they are the assessment."""
+    for module in snap.engine.catalogue.modules:
+        if module.kind == "capstone" and module.id not in snap.done and unlocked(snap, module):
+            return make(snap, module.id, "next", "capstone", module=module.id)
+    return None
+
+
 RULES: tuple[Callable[[Snapshot], Recommendation | None], ...] = (
     _pinned,
     _remediation,
@@ -379,6 +387,7 @@ RULES: tuple[Callable[[Snapshot], Recommendation | None], ...] = (
     _required,
     _review,
     _ranking,
+    _capstone,
 )
 
 

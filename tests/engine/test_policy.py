@@ -232,3 +232,20 @@ def test_statuses_for_progress(engine: Engine) -> None:
 def test_dates_in_another_year_carry_the_year(engine: Engine) -> None:
     state = engine.replay(passed("found-1", 0))
     assert engine.recommend(state, at(400)).text.endswith("on 3 Nov 2025.")
+
+
+def test_placement_never_waives_the_capstone_which_comes_last(engine: Engine) -> None:
+    events = [
+        *answers("roles", "best", 4, source="placement"),
+        *answers("threat", "best", 4, source="placement"),
+        *answers("protect", "best", 4, source="placement"),
+        PlacementFinished(at=at(0, 10)),
+    ]
+    state = engine.replay(events)
+    assert state.placement_skipped == ("found-1", "sec-1", "sec-2", "sec-ref")
+    rec = engine.recommend(state, at(0, 10))
+    assert (rec.module_id, rec.reason.code) == ("capstone", "capstone")
+    assert rec.text == (
+        "Every competency is mastered: Capstone is the track's final scenario, which proves it "
+        "under pressure."
+    )
