@@ -32,8 +32,9 @@ def main(count: int = 200, url: str | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "course"
         generate(root, count)
-        app = create_app({**test_overrides(url or f"sqlite:///{tmp}/bench.sqlite"),
-                          "ARGON2_MEMORY_KIB": 19456})
+        app = create_app(
+            {**test_overrides(url or f"sqlite:///{tmp}/bench.sqlite"), "ARGON2_MEMORY_KIB": 19456}
+        )
         with app.app_context():
             dialect = db.engine.dialect.name
             if dialect == "postgresql":
@@ -46,12 +47,15 @@ def main(count: int = 200, url: str | None = None) -> None:
             third, changed = timed(lambda: importer.import_folder(root))
             if dialect == "postgresql":
                 flask_migrate.downgrade(revision="base")
-    print(f"database: {dialect}; {count} modules + "
-          f"{count + 1} quizzes")
-    print(f"first import (validate, render, write): {first:.2f} s "
-          f"({len(report.created)} files created)")
-    print(f"second import (nothing changed):        {again:.2f} s "
-          f"({same.unchanged} unchanged, changed={same.changed})")
+    print(f"database: {dialect}; {count} modules + {count + 1} quizzes")
+    print(
+        f"first import (validate, render, write): {first:.2f} s "
+        f"({len(report.created)} files created)"
+    )
+    print(
+        f"second import (nothing changed):        {again:.2f} s "
+        f"({same.unchanged} unchanged, changed={same.changed})"
+    )
     print(f"after editing one module:               {third:.2f} s (updated {changed.updated})")
 
 

@@ -34,8 +34,10 @@ def log_in(page: Page, user) -> None:  # noqa: ANN001
 
 def violations(page: Page) -> list[str]:
     result = Axe().run(page, options={"runOnly": {"type": "tag", "values": TAGS}})
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: "
-            f"{v['nodes'][0]['target']})" for v in result.response["violations"]]
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: {v['nodes'][0]['target']})"
+        for v in result.response["violations"]
+    ]
 
 
 def check(page: Page, url: str) -> list[str]:
@@ -51,8 +53,13 @@ def test_trainee_pages(page: Page, shipped, create_user):
     log_in(page, create_user(Role.TRAINEE))
     found = check(page, "/learn/welcome")
     page.get_by_role("button", name="Skip for now and start at the beginning").click()
-    for url in ("/learn/", "/learn/modules", "/learn/modules/foundations-roles",
-                "/learn/quizzes/foundations-roles-quiz", "/learn/attempts"):
+    for url in (
+        "/learn/",
+        "/learn/modules",
+        "/learn/modules/foundations-roles",
+        "/learn/quizzes/foundations-roles-quiz",
+        "/learn/attempts",
+    ):
         found += check(page, url)
     page.goto("/learn/quizzes/foundations-roles-quiz")
     page.get_by_role("button", name="Start the scenario").click()
@@ -66,7 +73,15 @@ def test_trainee_pages(page: Page, shipped, create_user):
 def test_admin_and_instructor_pages(page: Page, shipped, create_user):
     log_in(page, create_user(Role.ADMIN))
     found = []
-    for url in ("/admin/", "/admin/users", "/admin/cohorts", f"/admin/cohorts/{shipped}",
-                "/author/", "/account/password"):
+    for url in (
+        "/admin/",
+        "/admin/users",
+        "/admin/cohorts",
+        f"/admin/cohorts/{shipped}",
+        "/author/",
+        "/author/modules/foundations-roles",
+        "/author/quizzes/placement",
+        "/account/password",
+    ):
         found += check(page, url)
     assert found == []

@@ -22,8 +22,9 @@ def shipped(app) -> content.Quiz:
 
 
 def take(client, quiz: content.Quiz, pick) -> str:  # noqa: ANN001
-    url = post_form(client, "/learn/quizzes/placement/start",
-                    token_from="/learn/quizzes/placement").headers["Location"]
+    url = post_form(
+        client, "/learn/quizzes/placement/start", token_from="/learn/quizzes/placement"
+    ).headers["Location"]
     step = quiz.step(quiz.start)
     while not isinstance(step, content.Ending):
         if isinstance(step, content.Decision):
