@@ -34,7 +34,14 @@ def answer_step(page: Page) -> None:
             selects.nth(i).select_option(str(i + 1))
     else:
         page.locator("input[name=choice], input[name=option]").first.check()
-    page.get_by_role("button", name="Submit my answer").click()
+    leave(page, lambda: page.get_by_role("button", name="Submit my answer").click())
+
+
+def leave(page: Page, action) -> None:  # noqa: ANN001
+    """Act, then wait until this page's content is replaced (in place with JS, or reloaded)."""
+    page.locator("main h1").evaluate("h => h.setAttribute('data-stale', '')")
+    action()
+    page.wait_for_selector("main h1[data-stale]", state="detached")
 
 
 def play_to_the_end(page: Page) -> None:
@@ -44,7 +51,8 @@ def play_to_the_end(page: Page) -> None:
         if page.get_by_role("button", name="Submit my answer").count():
             answer_step(page)
         else:
-            page.get_by_role("link", name=re.compile("^(Continue|See the outcome)$")).click()
+            link = page.get_by_role("link", name=re.compile("^(Continue|See the outcome)$"))
+            leave(page, link.click)
     raise AssertionError("the scenario did not end")
 
 
