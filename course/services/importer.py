@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -88,22 +88,51 @@ def _latest(version_cls: type, key: str) -> dict[int, object]:
 def _import_modules(
     root: Path, catalogue: Catalogue, report: ImportReport, author: User | None
 ) -> None:
-    rows = {m.slug: m for m in db.session.scalars(select(Module))}
-    latest = _latest(ModuleVersion, "module_id")
-    for position, module in enumerate(course_order(catalogue)):
-        row = rows.pop(module.id, None)
+    def place(row: Module, module: content.Module, position: int) -> None:
+        row.position = position
+
+    _import_items(
+        root, course_order(catalogue), Module, ModuleVersion, place, module_version, report, author
+    )
+
+
+def _import_quizzes(
+    root: Path, catalogue: Catalogue, report: ImportReport, author: User | None
+) -> None:
+    def place(row: Quiz, quiz: content.Quiz, position: int) -> None:
+        row.module_slug, row.placement = quiz.module, quiz.placement
+
+    _import_items(root, catalogue.quizzes, Quiz, QuizVersion, place, quiz_version, report, author)
+
+
+def _import_items(
+    root: Path,
+    items: Sequence,
+    row_cls: type,
+    version_cls: type,
+    place: Callable,
+    make_version: Callable,
+    report: ImportReport,
+    author: User | None,
+) -> None:
+    """Write a new version of each module or quiz whose file changed; retire what is gone."""
+    rows = {r.slug: r for r in db.session.scalars(select(row_cls))}
+    latest = _latest(version_cls, "module_id" if row_cls is Module else "quiz_id")
+    for position, item in enumerate(items):
+        row = rows.pop(item.id, None)
         if row is None:
-            row = Module(slug=module.id)
+            row = row_cls(slug=item.id)
             db.session.add(row)
             db.session.flush()
-        row.position, row.retired = position, False
+        place(row, item, position)
+        row.retired = False
         current = latest.get(row.id)
-        if current is not None and current.sha256 == module.sha256:
+        if current is not None and current.sha256 == item.sha256:
             report.unchanged += 1
             continue
-        source = (root / module.path).read_text(encoding="utf-8")
-        db.session.add(module_version(row, module, source, _next_number(current), author))
-        (report.updated if current else report.created).append(module.path)
+        source = (root / item.path).read_text(encoding="utf-8")
+        db.session.add(make_version(row, item, source, _next_number(current), author))
+        (report.updated if current else report.created).append(item.path)
     _retire(rows.values(), report)
 
 
@@ -166,28 +195,6 @@ def module_version(
         author_id=author.id if author else None,
         origin=origin,
     )
-
-
-def _import_quizzes(
-    root: Path, catalogue: Catalogue, report: ImportReport, author: User | None
-) -> None:
-    rows = {q.slug: q for q in db.session.scalars(select(Quiz))}
-    latest = _latest(QuizVersion, "quiz_id")
-    for quiz in catalogue.quizzes:
-        row = rows.pop(quiz.id, None)
-        if row is None:
-            row = Quiz(slug=quiz.id)
-            db.session.add(row)
-            db.session.flush()
-        row.module_slug, row.placement, row.retired = quiz.module, quiz.placement, False
-        current = latest.get(row.id)
-        if current is not None and current.sha256 == quiz.sha256:
-            report.unchanged += 1
-            continue
-        source = (root / quiz.path).read_text(encoding="utf-8")
-        db.session.add(quiz_version(row, quiz, source, _next_number(current), author))
-        (report.updated if current else report.created).append(quiz.path)
-    _retire(rows.values(), report)
 
 
 def quiz_version(

@@ -11,7 +11,6 @@ from werkzeug.wrappers import Response
 from wtforms import (
     DateField,
     EmailField,
-    PasswordField,
     SelectChoice,
     SelectField,
     StringField,
@@ -22,7 +21,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 from course.models import Role
 from course.services import ServiceError, accounts, catalogue, directory, reports
 from course.web import audience
-from course.web.forms import ConfirmForm
+from course.web.forms import ConfirmForm, new_password_field
 
 bp = audience(Blueprint("admin", __name__, url_prefix="/admin"), Role.ADMIN)
 
@@ -50,17 +49,7 @@ class UserForm(FlaskForm):
         "Display name", validators=[DataRequired("Enter a name."), Length(max=120)]
     )
     role = SelectField("Role", choices=[SelectChoice(r.value, r.label) for r in Role])
-    password = PasswordField(
-        "Initial password",
-        validators=[
-            DataRequired("Enter an initial password."),
-            Length(
-                min=accounts.MIN_PASSWORD,
-                max=accounts.MAX_PASSWORD,
-                message=f"Use {accounts.MIN_PASSWORD} to {accounts.MAX_PASSWORD} characters.",
-            ),
-        ],
-    )
+    password = new_password_field("Initial password", "Enter an initial password.")
 
 
 @bp.get("/")

@@ -22,6 +22,7 @@ from course.extensions import limiter
 from course.models import Role
 from course.services import ServiceError, accounts
 from course.web import audience, public
+from course.web.forms import new_password_field
 
 bp = audience(Blueprint("auth", __name__), *Role)
 
@@ -41,17 +42,7 @@ class PasswordForm(FlaskForm):
     current_password = PasswordField(
         "Current password", validators=[DataRequired("Enter your current password.")]
     )
-    new_password = PasswordField(
-        "New password",
-        validators=[
-            DataRequired("Enter a new password."),
-            Length(
-                min=accounts.MIN_PASSWORD,
-                max=accounts.MAX_PASSWORD,
-                message=f"Use {accounts.MIN_PASSWORD} to {accounts.MAX_PASSWORD} characters.",
-            ),
-        ],
-    )
+    new_password = new_password_field("New password", "Enter a new password.")
     confirm = PasswordField(
         "Repeat the new password",
         validators=[
