@@ -136,3 +136,11 @@ def ids_for_emails(emails: Iterable[str]) -> list[int]:
     if missing:
         raise ServiceError(f"No account with email {', '.join(sorted(missing))}.", "email")
     return list(found.values())
+
+
+def reset_password(user: User) -> str:
+    """Give an account a new random password and return it (shown to the administrator once)."""
+    password = new_password()
+    user.password_hash = hasher().hash(password)
+    db.session.commit()
+    return password

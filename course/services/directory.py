@@ -51,6 +51,11 @@ def cohorts() -> list[Cohort]:
     )
 
 
+def user(user_id: int) -> User:
+    """Return a user (404 if there is none)."""
+    return db.get_or_404(User, user_id)
+
+
 def toggle_active(user_id: int, acting_user_id: int) -> User:
     """Deactivate an active account or reactivate a deactivated one."""
     user = db.get_or_404(User, user_id)

@@ -95,6 +95,19 @@ def toggle_active(user_id: int) -> Response:
     return redirect(url_for("admin.users"))
 
 
+@bp.post("/users/<int:user_id>/password")
+def reset_password(user_id: int) -> Response:
+    if ConfirmForm().validate_on_submit():
+        user = directory.user(user_id)
+        password = accounts.reset_password(user)
+        flash(
+            f"New password for {user.display_name}: {password} - it is shown only this once; "
+            "pass it on securely.",
+            "success",
+        )
+    return redirect(url_for("admin.users"))
+
+
 class CohortForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Enter a name."), Length(max=120)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])

@@ -101,3 +101,24 @@ def test_cohorts_page_lists_members(admin, runner, query):
     cohort_id = query(select(Cohort.id))
     detail = client.get(f"/admin/cohorts/{cohort_id}").get_data(as_text=True)
     assert "Lt. Priya Raman" in detail
+
+
+def test_reset_password_shows_it_once(admin, create_user, app):
+    client, _ = admin
+    other = create_user(Role.TRAINEE)
+    response = post_form(
+        client,
+        f"/admin/users/{other.id}/password",
+        token_from="/admin/users",
+        follow_redirects=True,
+    )
+    html = response.get_data(as_text=True)
+    password = html.split(f"New password for {other.display_name}: ")[1].split(" ")[0]
+    assert len(password) >= 12
+    fresh = app.test_client()
+    login = post_form(fresh, "/login", {"login": other.email, "password": password})
+    assert login.status_code == 302
+    assert (
+        post_form(client, "/admin/users/9999/password", token_from="/admin/users").status_code
+        == 404
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from course.extensions import db
@@ -171,3 +172,41 @@ def test_error_pages_are_friendly(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert "There is no page at this address" in response.get_data(as_text=True)
+
+
+REDIS_SCRIPT = """
+import re, sys
+from course import create_app
+from course.config import test_overrides
+from course.extensions import limiter
+app = create_app({**test_overrides(sys.argv[1]), "RATELIMIT_STORAGE_URI": sys.argv[2],
+                  "RATELIMIT_LOGIN": "2 per minute"})
+limiter.reset()
+client = app.test_client()
+token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                  client.get("/login").get_data(as_text=True)).group(1)
+print([client.post("/login", data={"csrf_token": token}).status_code for _ in range(3)],
+      type(limiter.storage).__name__)
+limiter.reset()
+"""
+
+
+def test_rate_limit_can_live_in_redis(tmp_path):
+    import subprocess
+    import sys
+
+    import redis
+
+    uri = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(uri).ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    # A separate process: the limiter is module-level, and must not leave this suite on Redis.
+    out = subprocess.run(
+        [sys.executable, "-c", REDIS_SCRIPT, f"sqlite:///{tmp_path / 'r.sqlite'}", uri],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.split("\n")[0] == "[200, 200, 429] RedisStorage"
