@@ -22,7 +22,7 @@ from course.models import (
     User,
 )
 from course.models.types import utcnow
-from course.services import catalogue
+from course.services import ServiceError, catalogue
 from course.services.catalogue import Course, ModuleInfo
 
 # Reading time counted for one visit is capped: a tab left open overnight is not study.
@@ -147,6 +147,7 @@ def open_module(user: User, slug: str, course: Course) -> None:
 
 def complete_module(user: User, slug: str, course: Course) -> None:
     """Record that the trainee finished reading a module, and the time spent on this visit."""
+    ensure_open(user, slug, course)
     now = utcnow()
     progress = _progress(user.id, slug)
     progress.seconds += int(min(now - progress.last_opened_at, MAX_VISIT).total_seconds())
@@ -271,16 +272,31 @@ class ModulePage:
     progress: ModuleProgress | None
 
 
+class Locked(ServiceError):
+    """The module is locked for this trainee: the message says what unlocks it."""
+
+
+def module_status(user: User, slug: str, course: Course) -> engine.ModuleStatus:
+    """Return where a module stands on the trainee's path."""
+    current = state(user.id, course)
+    path = course.engine.path(current, utcnow(), cohort_rules(user.id))
+    return next(s for s in path if s.module_id == slug)
+
+
+def ensure_open(user: User, slug: str, course: Course) -> None:
+    """Refuse to record work on a module the trainee has not unlocked."""
+    status = module_status(user, slug, course)
+    if status.status == "locked":
+        raise Locked(f"{course.module(slug).title} is locked. {status.why}.")
+
+
 def module_page(user: User, slug: str, course: Course) -> ModulePage | None:
     """Return the reader's page for a module, recording the visit unless the module is locked."""
     info = course.module(slug)
     version = catalogue.module_version(slug) if info else None
     if info is None or version is None:
         return None
-    now = utcnow()
-    current = state(user.id, course)
-    statuses = {s.module_id: s for s in course.engine.path(current, now, cohort_rules(user.id))}
-    status = statuses[slug]
+    status = module_status(user, slug, course)
     if status.status != "locked":
         open_module(user, slug, course)
     index = course.modules.index(info)

@@ -65,12 +65,15 @@ def attempts_for(user: User, quiz_id: int) -> list[Attempt]:
     )
 
 
-def start(user: User, quiz_slug: str) -> Attempt:
-    """Resume the user's unfinished attempt at a quiz, or start one if the retake rule allows."""
+def start(user: User, quiz_slug: str, course: Course) -> Attempt:
+    """Resume the user's unfinished attempt at a quiz, or start one if the module is open and
+    the retake rule allows."""
     quiz = db.session.scalar(select(Quiz).where(Quiz.slug == quiz_slug, ~Quiz.retired))
     version = catalogue_service.quiz_version(quiz_slug)
     if quiz is None or version is None:
         raise NotFound()
+    if quiz.module_slug and course.module(quiz.module_slug):
+        learning.ensure_open(user, quiz.module_slug, course)
     previous = attempts_for(user, quiz.id)
     unfinished = next((a for a in previous if a.status == "in-progress"), None)
     if unfinished is not None:
@@ -279,13 +282,16 @@ def intro(user: User, slug: str, course: Course) -> QuizIntro:
         raise NotFound()
     previous = attempts_for(user, version.quiz_id)
     quiz = catalogue_service.parsed_quiz(version)
+    module = course.module(quiz.module) if quiz.module else None
+    status = learning.module_status(user, module.slug, course) if module else None
+    locked = f"Locked: {status.why}." if status and status.status == "locked" else None
     return QuizIntro(
         slug,
         version,
-        course.module(quiz.module) if quiz.module else None,
+        module,
         previous,
         next((a for a in previous if a.status == "in-progress"), None),
-        retake_block(version, previous),
+        locked or retake_block(version, previous),
         sum(not isinstance(s, content.Ending) for s in quiz.steps),
     )
 

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from course import content
 from course.models import Role
-from course.services import catalogue, learning, scenarios
+from course.services import ServiceError, catalogue, learning, scenarios
 from course.web import audience
 from course.web.forms import ConfirmForm
 from course.web.player import AnswerForm, read_response
@@ -60,7 +60,11 @@ def complete(slug: str) -> Response:
     course = catalogue.current()
     info = course.module(slug) or abort(404)
     if ConfirmForm().validate_on_submit():
-        learning.complete_module(current_user, slug, course)
+        try:
+            learning.complete_module(current_user, slug, course)
+        except learning.Locked as error:
+            flash(error.message, "warning")
+            return redirect(url_for("learn.module", slug=slug))
         if info.quiz_slug:
             return redirect(url_for("learn.quiz", slug=info.quiz_slug))
     return redirect(url_for("learn.path"))
@@ -77,8 +81,8 @@ def start(slug: str) -> Response:
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("learn.quiz", slug=slug))
     try:
-        attempt = scenarios.start(current_user, slug)
-    except scenarios.RetakeRefused as error:
+        attempt = scenarios.start(current_user, slug, catalogue.current())
+    except ServiceError as error:
         flash(error.message, "warning")
         return redirect(url_for("learn.quiz", slug=slug))
     return redirect(url_for("learn.attempt", attempt_id=attempt.id))

@@ -264,3 +264,25 @@ def test_pages_run_a_fixed_number_of_queries(trainee, course, app, page):
         play(client, start(client, "basics-refresher-quiz"))
         client.get("/learn/modules/basics-one")
     assert queries() == short
+
+
+def test_locked_module_cannot_be_completed_or_played(trainee, course, query):
+    client, _ = trainee
+    response = post_form(
+        client,
+        "/learn/modules/advanced-one/complete",
+        token_from="/learn/modules/basics-one",
+        follow_redirects=True,
+    )
+    assert "Advanced one is locked." in response.get_data(as_text=True)
+    intro = client.get("/learn/quizzes/advanced-one-quiz").get_data(as_text=True)
+    assert "Locked:" in intro and "Start the scenario" not in intro
+    refused = post_form(
+        client,
+        "/learn/quizzes/advanced-one-quiz/start",
+        token_from="/learn/quizzes/advanced-one-quiz",
+        follow_redirects=True,
+    )
+    assert "Advanced one is locked." in refused.get_data(as_text=True)
+    assert query(count(Attempt)) == 0
+    assert query(count(Event, Event.kind == "module-completed")) == 0
