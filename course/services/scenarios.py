@@ -368,3 +368,15 @@ def _best_feedback(best: object) -> str:
     if best and isinstance(best[0], content.Option):
         return " ".join(option.feedback for option in best if option.feedback)
     return ""
+
+
+def unfinished(user: User) -> list[tuple[Attempt, QuizVersion]]:
+    """Return the user's attempts still in progress, newest first, in one query."""
+    return list(
+        db.session.execute(
+            select(Attempt, QuizVersion)
+            .join(QuizVersion, QuizVersion.id == Attempt.quiz_version_id)
+            .where(Attempt.user_id == user.id, Attempt.status == "in-progress")
+            .order_by(Attempt.id.desc())
+        ).all()
+    )

@@ -22,7 +22,9 @@ def path() -> str | Response:
     if learning.is_new(current_user.id) and course.placement_slug:
         return redirect(url_for("learn.welcome"))
     view = learning.my_path(current_user, course)
-    return render_template("learn/path.html", course=course, path=view)
+    return render_template(
+        "learn/path.html", course=course, path=view, unfinished=scenarios.unfinished(current_user)
+    )
 
 
 @bp.get("/welcome")

@@ -286,3 +286,13 @@ def test_locked_module_cannot_be_completed_or_played(trainee, course, query):
     assert "Advanced one is locked." in refused.get_data(as_text=True)
     assert query(count(Attempt)) == 0
     assert query(count(Event, Event.kind == "module-completed")) == 0
+
+
+def test_path_offers_to_resume_an_unfinished_scenario(trainee, course):
+    client, _ = trainee
+    post_form(client, "/learn/welcome/skip", token_from="/learn/welcome")
+    url = start(client)
+    answer(client, url, "first", choice="a")
+    html = client.get("/learn/").get_data(as_text=True)
+    assert "Resume: Scenario for basics-one" in html and "at step 2" in html
+    assert f'href="{url}"' in html
