@@ -69,15 +69,15 @@ def state(user_id: int, course: Course) -> engine.LearnerState:
     return _fresh_state(user_id, course, db.session.get(LearnerState, user_id))
 
 
+def is_current(row: LearnerState, course: Course) -> bool:
+    """Tell whether a stored state was made by this engine under the current content."""
+    return row.params_hash == course.params_hash and row.engine_version == engine.ENGINE_VERSION
+
+
 def _fresh_state(
     user_id: int, course: Course, row: LearnerState | None, exclude: int | None = None
 ) -> engine.LearnerState:
-    catalogue_hash = course.params_hash
-    if (
-        row is not None
-        and row.params_hash == catalogue_hash
-        and (row.engine_version == engine.ENGINE_VERSION)
-    ):
+    if row is not None and is_current(row, course):
         return engine.LearnerState.from_json(row.state)
     return course.engine.replay(_history(user_id, exclude))
 
@@ -86,11 +86,12 @@ def _history(user_id: int, exclude: int | None = None) -> list[engine.Event]:
     query = select(Event.data).where(Event.user_id == user_id).order_by(Event.id)
     if exclude is not None:
         query = query.where(Event.id != exclude)
-    return [
-        engine.event_from_json(e)
-        for data in db.session.scalars(query)
-        for e in data.get("engine", ())
-    ]
+    return [e for data in db.session.scalars(query) for e in _decode(data)]
+
+
+def _decode(data: dict) -> list[engine.Event]:
+    """Return the engine events stored with one recorded event."""
+    return [engine.event_from_json(e) for e in data.get("engine", ())]
 
 
 def _save(
@@ -319,9 +320,7 @@ def histories(user_ids: Iterable[int] | None = None) -> dict[int, list[engine.Ev
         query = query.where(Event.user_id.in_(list(user_ids)))
     result: dict[int, list[engine.Event]] = {}
     for user_id, data in db.session.execute(query):
-        result.setdefault(user_id, []).extend(
-            engine.event_from_json(e) for e in data.get("engine", ())
-        )
+        result.setdefault(user_id, []).extend(_decode(data))
     return result
 
 

@@ -127,7 +127,7 @@ def _states(ids: list[int], course: Course) -> dict[int, engine.LearnerState]:
     fresh = {
         uid: engine.LearnerState.from_json(r.state)
         for uid, r in rows.items()
-        if r.params_hash == course.params_hash and r.engine_version == engine.ENGINE_VERSION
+        if learning.is_current(r, course)
     }
     stale = [uid for uid in ids if uid not in fresh]
     events = learning.histories(stale) if stale else {}
