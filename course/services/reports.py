@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -39,6 +39,7 @@ class TraineeRow:
     last_active: datetime | None
     seconds: int
     next_title: str | None
+    attention: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,41 @@ def _row(
         last,
         reading[1],
         title,
+        _attention(state, course, now, rules, last),
     )
+
+
+INACTIVE_AFTER = timedelta(days=7)
+DEADLINE_WARNING = timedelta(days=14)
+
+
+def _attention(
+    state: engine.LearnerState,
+    course: Course,
+    now: datetime,
+    rules: engine.CohortRules,
+    last: datetime | None,
+) -> tuple[str, ...]:
+    """Say why an administrator should look at this trainee: idle, struggling, or behind."""
+    notes = []
+    if last is None:
+        notes.append("has not started")
+    elif now - last > INACTIVE_AFTER:
+        notes.append(f"inactive for {(now - last).days} days")
+    if state.remediation is not None:
+        failed = course.module(state.remediation.module_id)
+        notes.append(
+            f"struggling with {course.competency_names.get(state.remediation.competency)}"
+            f" (did not pass {failed.title if failed else state.remediation.module_id})"
+        )
+    if rules.required and rules.target_date:
+        done = {s.module_id for s in course.engine.path(state, now, rules) if s.status == "done"}
+        missing = [m for m in rules.required if m not in done and course.module(m)]
+        left = rules.target_date - now.date()
+        if missing and left <= DEADLINE_WARNING:
+            when = "overdue" if left.days < 0 else f"due in {left.days} days"
+            notes.append(f"behind: {len(missing)} required module(s) not done, {when}")
+    return tuple(notes)
 
 
 def report_csv(report: CohortReport) -> str:
@@ -191,6 +226,7 @@ def report_csv(report: CohortReport) -> str:
             "reading minutes",
             "last active",
             "next step",
+            "needs attention",
         ]
     )
     for r in report.rows:
@@ -206,6 +242,7 @@ def report_csv(report: CohortReport) -> str:
                 r.seconds // 60,
                 r.last_active.isoformat(timespec="minutes") if r.last_active else "",
                 r.next_title or "",
+                "; ".join(r.attention),
             ]
         )
     return out.getvalue()

@@ -110,3 +110,36 @@ def test_report_runs_a_fixed_number_of_queries(admin, login, course, app):
         db.session.commit()
     assert queries() == small
     del first
+
+
+def test_needs_attention_names_idle_struggling_and_behind(admin, login, course, app):
+    from datetime import date, timedelta
+
+    client, _ = admin
+    idle_client, idle = login(Role.TRAINEE, display_name="Idle Officer")
+    busy_client, busy = login(Role.TRAINEE, display_name="Busy Officer")
+    cohort_id = make_cohort(app, idle, busy)
+    with app.app_context():
+        cohort = db.session.get(Cohort, cohort_id)
+        cohort.target_date = date.today() + timedelta(days=3)
+        cohort.rules.append(CohortRule(module_slug="basics-one", kind="required"))
+        db.session.commit()
+    url = post_form(
+        busy_client,
+        "/learn/quizzes/basics-one-quiz/start",
+        token_from="/learn/quizzes/basics-one-quiz",
+    ).headers["Location"]
+    for step, field, value in (
+        ("first", "choice", "b"),
+        ("second", "option", "1"),
+        ("third", "choice", "b"),
+    ):
+        post_form(busy_client, url, {"step": step, field: value}, token_from=url)
+    html = client.get(f"/admin/cohorts/{cohort_id}").get_data(as_text=True)
+    assert (
+        "<strong>Idle Officer</strong>: has not started; behind: 1 required module(s) not done, due in 3 days"
+        in html
+    )
+    assert "struggling with Alpha skill (did not pass Basics one)" in html
+    csv = client.get(f"/admin/cohorts/{cohort_id}/progress.csv").get_data(as_text=True)
+    assert "has not started" in csv
