@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
 from course.extensions import db
-from course.models import Cohort, CohortMember, CohortRule, Role, User
+from course.models import Attempt, Cohort, CohortMember, CohortRule, Event, Role, User
+from course.models.types import utcnow
 from course.services import ServiceError
 
 
@@ -18,14 +19,32 @@ from course.services import ServiceError
 class Summary:
     users_by_role: dict[str, int]
     cohorts: int
+    active_trainees: int  # trainees with any recorded activity in the last week
+    attempts: int  # scenario attempts finished in the last week
+    passed: int
 
 
 def summary() -> Summary:
-    """Count users per role and cohorts, in two queries."""
+    """Count people, cohorts and last week's activity, in four queries."""
+    week_ago = utcnow() - timedelta(days=7)
     rows = db.session.execute(select(User.role, func.count()).group_by(User.role)).all()
+    active = (
+        db.session.scalar(
+            select(func.count(func.distinct(Event.user_id))).where(Event.at >= week_ago)
+        )
+        or 0
+    )
+    attempts, passed = db.session.execute(
+        select(
+            func.count(Attempt.id), func.count(Attempt.id).filter(Attempt.passed.is_(True))
+        ).where(Attempt.finished_at >= week_ago)
+    ).one()
     return Summary(
         {role.value: n for role, n in rows},
         db.session.scalar(select(func.count()).select_from(Cohort)) or 0,
+        active,
+        attempts,
+        passed,
     )
 
 

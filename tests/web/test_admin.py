@@ -122,3 +122,21 @@ def test_reset_password_shows_it_once(admin, create_user, app):
         post_form(client, "/admin/users/9999/password", token_from="/admin/users").status_code
         == 404
     )
+
+
+def test_dashboard_shows_last_weeks_activity(admin, login, course):
+    client, _ = admin
+    trainee, _ = login(Role.TRAINEE)
+    url = post_form(
+        trainee, "/learn/quizzes/basics-one-quiz/start", token_from="/learn/quizzes/basics-one-quiz"
+    ).headers["Location"]
+    for step, field, value in (
+        ("first", "choice", "a"),
+        ("second", "option", "0"),
+        ("third", "choice", "a"),
+    ):
+        post_form(trainee, url, {"step": step, field: value}, token_from=url)
+    html = client.get("/admin/").get_data(as_text=True)
+    assert "<dt>Active trainees</dt><dd>1</dd>" in html
+    assert "<dt>Scenarios finished</dt><dd>1</dd>" in html
+    assert '<dt>Passed</dt><dd>1 <span class="status">(100%)</span></dd>' in html
