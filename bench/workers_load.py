@@ -1,9 +1,10 @@
 """Drive the platform under gunicorn with several workers and report throughput, latency, errors.
 
 Usage: python bench/workers_load.py [--workers 4] [--trainees 8] [--seconds 20] [--database URL]
-Default database: a temporary SQLite file (the case that needs BEGIN IMMEDIATE). Each simulated trainee
-logs in, then loops: open a module (a read-then-write request), start or resume its scenario and answer
-the current step. Bounded in time; traffic goes to 127.0.0.1 only. Prints what it measured.
+Default database: a temporary SQLite file (the case that needs BEGIN IMMEDIATE). Each simulated
+trainee logs in, then loops: open a module (a read-then-write request), start or resume its
+scenario and answer the current step. Bounded in time; traffic goes to 127.0.0.1 only. Prints what
+it measured.
 """
 
 from __future__ import annotations
@@ -162,9 +163,10 @@ def main() -> None:
     timings = sorted(t for tr in trainees for t in tr.timings)
     errors = [e for tr in trainees for e in tr.errors]
     locked = stderr.decode().count("database is locked")
+    database = args.database.split(":")[0] if args.database else "sqlite"
     print(
         f"{args.workers} gunicorn workers, {args.trainees} concurrent trainees, "
-        f"{elapsed:.1f} s, database {'sqlite' if not args.database else args.database.split(':')[0]}"
+        f"{elapsed:.1f} s, database {database}"
     )
     print(
         f"requests: {len(timings)} ok, {len(errors)} failed ({len(timings) / elapsed:.1f}/s); "
