@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -79,6 +79,37 @@ def users() -> str | Response:
     )
 
 
+def _confirm(title: str, message: str, button: str, back: str) -> str:
+    """Render a page that asks before a destructive action and says what it will do."""
+    return render_template(
+        "admin/confirm.html",
+        title=title,
+        message=message,
+        button=button,
+        back=back,
+        form=ConfirmForm(),
+    )
+
+
+@bp.get("/users/<int:user_id>/active")
+def confirm_toggle_active(user_id: int) -> str:
+    user = directory.user(user_id)
+    if user.active:
+        return _confirm(
+            f"Deactivate {user.display_name}?",
+            "They will no longer be able to log in. Their attempts, progress and "
+            "cohort places are kept, and you can reactivate the account at any time.",
+            "Deactivate",
+            url_for("admin.users"),
+        )
+    return _confirm(
+        f"Reactivate {user.display_name}?",
+        "They will be able to log in again.",
+        "Reactivate",
+        url_for("admin.users"),
+    )
+
+
 @bp.post("/users/<int:user_id>/active")
 def toggle_active(user_id: int) -> Response:
     form = ConfirmForm()
@@ -93,6 +124,18 @@ def toggle_active(user_id: int) -> Response:
                 "success",
             )
     return redirect(url_for("admin.users"))
+
+
+@bp.get("/users/<int:user_id>/password")
+def confirm_reset_password(user_id: int) -> str:
+    user = directory.user(user_id)
+    return _confirm(
+        f"Give {user.display_name} a new password?",
+        "Their current password stops working at once. The new one is shown to you "
+        "only once, on the next page; pass it on securely.",
+        "Issue a new password",
+        url_for("admin.users"),
+    )
 
 
 @bp.post("/users/<int:user_id>/password")
@@ -202,6 +245,18 @@ def add_member(cohort_id: int) -> Response:
     )
 
 
+@bp.get("/cohorts/<int:cohort_id>/members/<int:user_id>/remove")
+def confirm_remove_member(cohort_id: int, user_id: int) -> str:
+    found, user = directory.cohort(cohort_id), directory.user(user_id)
+    return _confirm(
+        f"Remove {user.display_name} from {found.name}?",
+        "They leave this cohort's reports and rules. Their own attempts and progress "
+        "are kept, and you can add them again later.",
+        "Remove from cohort",
+        url_for("admin.cohort", cohort_id=cohort_id),
+    )
+
+
 @bp.post("/cohorts/<int:cohort_id>/members/<int:user_id>/remove")
 def remove_member(cohort_id: int, user_id: int) -> Response:
     found = directory.cohort(cohort_id)
@@ -225,6 +280,20 @@ def add_rule(cohort_id: int) -> Response:
             directory.set_rule(found, form.module.data, form.kind.data, set(course.by_slug))
             or "Rule saved."
         ),
+    )
+
+
+@bp.get("/cohorts/<int:cohort_id>/rules/<int:rule_id>/remove")
+def confirm_remove_rule(cohort_id: int, rule_id: int) -> str:
+    found = directory.cohort(cohort_id)
+    rule = next((r for r in found.rules if r.id == rule_id), None) or abort(404)
+    return _confirm(
+        f"Remove the {rule.kind} rule for {rule.module_slug}?",
+        f"Trainees in {found.name} will no longer have this module "
+        f"{'pinned first' if rule.kind == 'pinned' else 'required'}; the engine's own "
+        "choice takes its place.",
+        "Remove rule",
+        url_for("admin.cohort", cohort_id=cohort_id),
     )
 
 

@@ -140,3 +140,18 @@ def test_dashboard_shows_last_weeks_activity(admin, login, course):
     assert "<dt>Active trainees</dt><dd>1</dd>" in html
     assert "<dt>Scenarios finished</dt><dd>1</dd>" in html
     assert '<dt>Passed</dt><dd>1 <span class="status">(100%)</span></dd>' in html
+
+
+def test_destructive_actions_ask_first_and_say_what_happens(admin, create_user, app, query):
+    client, _ = admin
+    other = create_user(Role.TRAINEE)
+    page = f"/admin/users/{other.id}/active"
+    html = client.get(page).get_data(as_text=True)
+    assert f"Deactivate {other.display_name}?" in html and "are kept" in html
+    assert query(select(User.active).where(User.id == other.id)) is True
+    post_form(client, page)
+    assert query(select(User.active).where(User.id == other.id)) is False
+    assert "Their current password stops working" in client.get(
+        f"/admin/users/{other.id}/password"
+    ).get_data(as_text=True)
+    assert client.get("/admin/users/9999/active").status_code == 404

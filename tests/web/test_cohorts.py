@@ -143,3 +143,23 @@ def test_needs_attention_names_idle_struggling_and_behind(admin, login, course, 
     assert "struggling with Alpha skill (did not pass Basics one)" in html
     csv = client.get(f"/admin/cohorts/{cohort_id}/progress.csv").get_data(as_text=True)
     assert "has not started" in csv
+
+
+def test_removing_a_member_or_rule_asks_first(admin, login, course, app, query):
+    client, _ = admin
+    _, trainee = login(Role.TRAINEE, display_name="Kept Records")
+    cohort_id = make_cohort(app, trainee)
+    page = f"/admin/cohorts/{cohort_id}"
+    post_form(
+        client, f"{page}/rules", {"module": "basics-one", "kind": "required"}, token_from=page
+    )
+    rule_id = query(select(CohortRule.id))
+    ask = client.get(f"{page}/rules/{rule_id}/remove").get_data(as_text=True)
+    assert "Remove the required rule for basics-one?" in ask
+    post_form(client, f"{page}/rules/{rule_id}/remove")
+    assert query(select(CohortRule.id)) is None
+    ask = client.get(f"{page}/members/{trainee.id}/remove").get_data(as_text=True)
+    assert "Remove Kept Records from Alpha cohort?" in ask and "are kept" in ask
+    done = post_form(client, f"{page}/members/{trainee.id}/remove", follow_redirects=True)
+    assert "Kept Records removed; their learning records are kept." in done.get_data(as_text=True)
+    assert client.get(f"{page}/rules/999/remove").status_code == 404
