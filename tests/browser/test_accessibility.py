@@ -71,8 +71,9 @@ def test_trainee_pages(page: Page, shipped, create_user):
 
 
 def test_admin_and_instructor_pages(page: Page, shipped, create_user):
-    log_in(page, create_user(Role.ADMIN))
-    found = []
+    admin = create_user(Role.ADMIN)
+    log_in(page, admin)
+    found = check(page, f"/admin/users/{admin.id}/password")
     for url in (
         "/admin/",
         "/admin/users",
