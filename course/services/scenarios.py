@@ -98,6 +98,8 @@ def start(user: User, quiz_slug: str, course: Course) -> Attempt:
 def retake_block(version: QuizVersion, previous: list[Attempt]) -> str | None:
     """Say why no new attempt may start now, or None if one may."""
     finished = [a for a in previous if a.status == "finished"]
+    if any(a.passed for a in finished):
+        return None  # the limit is on attempts to pass; once passed, replays serve as review
     if version.max_attempts and len(finished) >= version.max_attempts:
         return f"You have used all {version.max_attempts} attempts at this quiz."
     if finished and not finished[-1].passed and version.cooldown_hours:

@@ -201,9 +201,8 @@ def test_end_feedback_is_hidden_until_the_end(login, course):
 
 def test_retake_rule_is_enforced(login, course, query):
     client, _ = login()
-    play(client, start(client))
-    play(client, start(client))
-    play(client, start(client))
+    for _ in range(3):
+        play(client, start(client), first="b", option="1", last="b")
     response = post_form(
         client,
         "/learn/quizzes/basics-one-quiz/start",
@@ -296,3 +295,14 @@ def test_path_offers_to_resume_an_unfinished_scenario(trainee, course):
     html = client.get("/learn/").get_data(as_text=True)
     assert "Resume: Scenario for basics-one" in html and "at step 2" in html
     assert f'href="{url}"' in html
+
+
+def test_after_passing_replays_are_open_for_review(login, course, query):
+    client, _ = login()
+    play(client, start(client), first="b", option="1", last="b")
+    play(client, start(client), first="b", option="1", last="b")
+    play(client, start(client))  # the third and last attempt passes
+    intro = client.get("/learn/quizzes/basics-one-quiz").get_data(as_text=True)
+    assert "Start a new attempt" in intro
+    play(client, start(client))
+    assert query(count(Attempt)) == 4
