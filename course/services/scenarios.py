@@ -165,8 +165,26 @@ def _locked(user: User, attempt_id: int) -> Played:
     return Played(row, catalogue_service.parsed_quiz(version), version)
 
 
+def _source(played: Played) -> str:
+    """Say what kind of evidence an attempt gives: placement, scenario, or review (a replay)."""
+    if played.quiz.placement:
+        return "placement"
+    attempt = played.attempt
+    passed_before = db.session.scalar(
+        select(Attempt.id)
+        .where(
+            Attempt.user_id == attempt.user_id,
+            Attempt.quiz_id == attempt.quiz_id,
+            Attempt.number < attempt.number,
+            Attempt.passed.is_(True),
+        )
+        .limit(1)
+    )
+    return "review" if passed_before else "scenario"
+
+
 def _observations(played: Played, graded: content.Graded) -> list[engine.Observation]:
-    source = "placement" if played.quiz.placement else "scenario"
+    source = _source(played)
     now = utcnow()
     return [
         engine.Observation(

@@ -306,3 +306,17 @@ def test_after_passing_replays_are_open_for_review(login, course, query):
     assert "Start a new attempt" in intro
     play(client, start(client))
     assert query(count(Attempt)) == 4
+
+
+def test_a_replay_after_passing_counts_as_review(login, course, query):
+    client, user = login()
+    play(client, start(client))
+    play(client, start(client))
+    sources = [
+        e["source"]
+        for data in query(
+            select(Event.data).where(Event.kind == "choice-made").order_by(Event.id), many=True
+        )
+        for e in data["engine"]
+    ]
+    assert sources[:3] == ["scenario"] * 3 and sources[3:] == ["review"] * 3
