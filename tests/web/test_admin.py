@@ -155,3 +155,20 @@ def test_destructive_actions_ask_first_and_say_what_happens(admin, create_user, 
         f"/admin/users/{other.id}/password"
     ).get_data(as_text=True)
     assert client.get("/admin/users/9999/active").status_code == 404
+
+
+def test_unexpected_errors_get_the_friendly_page(admin, app, monkeypatch):
+    from course.services import directory
+
+    client, _ = admin
+
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(directory, "summary", broken)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    monkeypatch.setattr(app, "testing", False)
+    response = client.get("/admin/")
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "Something went wrong" in html and "boom" not in html
