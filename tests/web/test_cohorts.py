@@ -113,7 +113,7 @@ def test_report_runs_a_fixed_number_of_queries(admin, login, course, app):
 
 
 def test_needs_attention_names_idle_struggling_and_behind(admin, login, course, app):
-    from datetime import date, timedelta
+    from datetime import UTC, datetime, timedelta
 
     client, _ = admin
     idle_client, idle = login(Role.TRAINEE, display_name="Idle Officer")
@@ -121,7 +121,7 @@ def test_needs_attention_names_idle_struggling_and_behind(admin, login, course, 
     cohort_id = make_cohort(app, idle, busy)
     with app.app_context():
         cohort = db.session.get(Cohort, cohort_id)
-        cohort.target_date = date.today() + timedelta(days=3)
+        cohort.target_date = datetime.now(UTC).date() + timedelta(days=3)
         cohort.rules.append(CohortRule(module_slug="basics-one", kind="required"))
         db.session.commit()
     url = post_form(
