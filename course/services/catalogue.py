@@ -165,24 +165,22 @@ def _info(slug: str, version: ModuleVersion, quiz_slug: str | None) -> ModuleInf
 
 def module_version(slug: str) -> ModuleVersion | None:
     """Return the current version of a module (None if unknown or retired)."""
-    newest = (
-        select(func.max(ModuleVersion.id))
-        .join(Module)
-        .where(Module.slug == slug, ~Module.retired)
-        .scalar_subquery()
-    )
-    return db.session.scalar(select(ModuleVersion).where(ModuleVersion.id == newest))
+    return _current(Module, ModuleVersion, slug)
 
 
 def quiz_version(quiz_slug: str) -> QuizVersion | None:
     """Return the current version of a quiz (None if unknown or retired)."""
+    return _current(Quiz, QuizVersion, quiz_slug)
+
+
+def _current(owner: type, version: type, slug: str):  # noqa: ANN202 - a version row or None
     newest = (
-        select(func.max(QuizVersion.id))
-        .join(Quiz)
-        .where(Quiz.slug == quiz_slug, ~Quiz.retired)
+        select(func.max(version.id))
+        .join(owner)
+        .where(owner.slug == slug, ~owner.retired)
         .scalar_subquery()
     )
-    return db.session.scalar(select(QuizVersion).where(QuizVersion.id == newest))
+    return db.session.scalar(select(version).where(version.id == newest))
 
 
 _quizzes: dict[int, content.Quiz] = {}
