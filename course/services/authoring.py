@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
+import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
 
 from course import content
 from course.extensions import db
-from course.models import Answer, Attempt, ModuleVersion, Quiz, QuizVersion
-from course.services import catalogue
+from course.models import Answer, Attempt, ContentSet, Module, ModuleVersion, Quiz, QuizVersion
+from course.services import ServiceError, catalogue
 from course.services.catalogue import Course, ModuleInfo
 
 
@@ -148,3 +151,86 @@ def _stat(step: content.Step, answers: list) -> StepStat:
             for i, o in enumerate(step.options)
         ]
     return stat
+
+
+DRAFT_NAME = re.compile(r"^(modules/[a-z][a-z0-9-]*\.md|quizzes/[a-z][a-z0-9-]*\.yaml)$")
+
+
+@dataclass(frozen=True)
+class DraftCheck:
+    """What checking a draft file against the live course found, and its preview."""
+
+    name: str
+    problems: list[content.Problem]
+    others: int  # problems elsewhere that the draft causes or that were there already
+    rendered: content.Rendered | None
+    quiz: content.Quiz | None
+
+
+def check_draft(name: str, text: str) -> DraftCheck:
+    """Check a file as if it replaced its namesake in the live course; save nothing."""
+    if not DRAFT_NAME.match(name):
+        raise ServiceError("Name the file modules/<id>.md or quizzes/<module-id>.yaml.", "name")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        _write_live_course(root)
+        (root / name).write_text(text, encoding="utf-8")
+        catalogue_, problems = content.check(root)
+    mine = [p for p in problems if p.path == name]
+    rendered = quiz = None
+    if catalogue_ is not None and name.startswith("modules/"):
+        module = next((m for m in catalogue_.modules if m.path == name), None)
+        rendered = content.render(module.body) if module else None
+    elif catalogue_ is not None:
+        quiz = next((q for q in catalogue_.quizzes if q.path == name), None)
+    return DraftCheck(name, mine, len(problems) - len(mine), rendered, quiz)
+
+
+def _write_live_course(root: Path) -> None:
+    """Write the current version of every file of the course into root, in one query per kind."""
+    (root / "modules").mkdir()
+    (root / "quizzes").mkdir()
+    latest = db.session.scalar(select(ContentSet.source).order_by(ContentSet.id.desc()).limit(1))
+    (root / "modules" / "competencies.yaml").write_text(latest or "", encoding="utf-8")
+    newest = select(func.max(ModuleVersion.id)).group_by(ModuleVersion.module_id)
+    for slug, source in db.session.execute(
+        select(Module.slug, ModuleVersion.source)
+        .join(ModuleVersion.module)
+        .where(ModuleVersion.id.in_(newest), ~Module.retired)
+    ):
+        (root / "modules" / f"{slug}.md").write_text(source, encoding="utf-8")
+    newest = select(func.max(QuizVersion.id)).group_by(QuizVersion.quiz_id)
+    for module_slug, source in db.session.execute(
+        select(Quiz.module_slug, QuizVersion.source)
+        .join(QuizVersion.quiz)
+        .where(QuizVersion.id.in_(newest), ~Quiz.retired)
+    ):
+        (root / "quizzes" / f"{module_slug or 'placement'}.yaml").write_text(source, "utf-8")
+
+
+def draft_source(module: str | None = None, quiz: str | None = None) -> tuple[str, str]:
+    """Return the file name and current text of a module or quiz, to start a draft from."""
+    if module:
+        version = catalogue.module_version(module)
+        if version is None:
+            raise NotFound()
+        return f"modules/{module}.md", version.source
+    version = catalogue.quiz_version(quiz or "")
+    if version is None:
+        raise NotFound()
+    return f"quizzes/{version.quiz.module_slug or 'placement'}.yaml", version.source
+
+
+def module_versions(slug: str) -> list[ModuleVersion]:
+    """Return every version of a module, newest first (404 if there is none)."""
+    versions = list(
+        db.session.scalars(
+            select(ModuleVersion)
+            .join(ModuleVersion.module)
+            .where(Module.slug == slug)
+            .order_by(ModuleVersion.number.desc())
+        )
+    )
+    if not versions:
+        raise NotFound()
+    return versions
