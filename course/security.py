@@ -36,10 +36,13 @@ def add_headers(response: Response) -> Response:
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> object:
+def load_user(session_id: str) -> object:
+    """Load the user of a session cookie, if its token is still the account's current one."""
     from course.models import User
 
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user_id, _, token = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.session_token == token else None
 
 
 def init_app(app: Flask) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import date, datetime
 
 from flask_login import UserMixin
@@ -45,6 +46,10 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of the id kept in the session cookie: rotating it logs every browser out.
+    session_token: Mapped[str] = mapped_column(
+        String(32), default=lambda: secrets.token_hex(16), server_default=""
+    )
 
     memberships: Mapped[list[CohortMember]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -53,6 +58,13 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every session of this account (password changed, reset, deactivated)."""
+        self.session_token = secrets.token_hex(16)
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"

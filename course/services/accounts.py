@@ -96,6 +96,7 @@ def change_password(user: User, current: str, new: str) -> None:
         raise ServiceError("The current password is not right.", "current_password")
     check_password_rules(new)
     user.password_hash = hasher().hash(new)
+    user.end_sessions()
     db.session.commit()
 
 
@@ -142,5 +143,6 @@ def reset_password(user: User) -> str:
     """Give an account a new random password and return it (shown to the administrator once)."""
     password = new_password()
     user.password_hash = hasher().hash(password)
+    user.end_sessions()
     db.session.commit()
     return password

@@ -83,6 +83,7 @@ def toggle_active(user_id: int, acting_user_id: int) -> User:
     if user.role is Role.ADMIN and user.active and _active_admins() == 1:
         raise ServiceError("This is the last active administrator.")
     user.active = not user.active
+    user.end_sessions()
     db.session.commit()
     return user
 

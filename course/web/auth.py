@@ -100,6 +100,10 @@ def password() -> str | Response:
         except ServiceError as error:
             getattr(form, error.field or "new_password").errors.append(error.message)
         else:
-            flash("Your password is changed.", "success")
+            login_user(current_user._get_current_object())  # this browser stays signed in
+            flash(
+                "Your password is changed. Any other browser signed in as you is logged out.",
+                "success",
+            )
             return redirect(url_for("home.index"))
     return render_template("auth/password.html", form=form)

@@ -210,3 +210,29 @@ def test_rate_limit_can_live_in_redis(tmp_path):
         check=True,
     )
     assert out.stdout.split("\n")[0] == "[200, 200, 429] RedisStorage"
+
+
+def test_password_change_logs_other_browsers_out(create_user, app):
+    user = create_user()
+    mine, other = app.test_client(), app.test_client()
+    log_in(mine, user)
+    log_in(other, user)
+    post_form(
+        mine,
+        "/account/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": "another long secret",
+            "confirm": "another long secret",
+        },
+    )
+    assert mine.get("/learn/").status_code == 200
+    assert other.get("/learn/").status_code == 302
+
+
+def test_deactivation_ends_sessions_at_once(admin, login):
+    client, _ = admin
+    trainee_client, trainee = login()
+    assert trainee_client.get("/learn/").status_code == 200
+    post_form(client, f"/admin/users/{trainee.id}/active")
+    assert trainee_client.get("/learn/").status_code == 302
