@@ -95,8 +95,7 @@ def change_password(user: User, current: str, new: str) -> None:
     if not _verify(user.password_hash, current):
         raise ServiceError("The current password is not right.", "current_password")
     check_password_rules(new)
-    user.password_hash = hasher().hash(new)
-    user.end_sessions()
+    set_password(user, new)
     db.session.commit()
 
 
@@ -142,7 +141,12 @@ def ids_for_emails(emails: Iterable[str]) -> list[int]:
 def reset_password(user: User) -> str:
     """Give an account a new random password and return it (shown to the administrator once)."""
     password = new_password()
-    user.password_hash = hasher().hash(password)
-    user.end_sessions()
+    set_password(user, password)
     db.session.commit()
     return password
+
+
+def set_password(user: User, password: str) -> None:
+    """Store a new password hash and log out the account's other sessions (caller commits)."""
+    user.password_hash = hasher().hash(password)
+    user.end_sessions()

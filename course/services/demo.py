@@ -37,7 +37,7 @@ def load_demo(reset_passwords: bool = False) -> list[DemoLogin]:
         if user is None:
             user = accounts.create_user(email, name, role, password)
         elif password:
-            user.password_hash = accounts.hasher().hash(password)
+            accounts.set_password(user, password)
         people.append(user)
         logins.append(DemoLogin(role, email, password))
     if not db.session.scalar(select(Cohort.id).where(Cohort.name == DEMO_COHORT)):
