@@ -19,7 +19,7 @@ from course.services import ServiceError
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 256
-# A fixed hash to verify against when the user does not exist, so timing does not reveal accounts.
+# Verified against when the user does not exist, so timing does not reveal accounts.
 _DUMMY = "x" * MIN_PASSWORD
 
 
@@ -72,7 +72,7 @@ def authenticate(login: str, password: str) -> User | None:
     login = login.strip().lower()
     user = db.session.scalar(select(User).where(or_(User.email == login, User.username == login)))
     if user is None:
-        _verify(hasher().hash(_DUMMY), password)
+        _verify(_dummy_hash(hasher()), password)  # same work as a real check: no timing oracle
         return None
     if not (_verify(user.password_hash, password) and user.active):
         return None
@@ -81,6 +81,11 @@ def authenticate(login: str, password: str) -> User | None:
     user.last_login_at = utcnow()
     db.session.commit()
     return user
+
+
+@cache
+def _dummy_hash(hasher_: PasswordHasher) -> str:
+    return hasher_.hash(_DUMMY)
 
 
 def _verify(password_hash: str, password: str) -> bool:
