@@ -163,3 +163,31 @@ def test_removing_a_member_or_rule_asks_first(admin, login, course, app, query):
     done = post_form(client, f"{page}/members/{trainee.id}/remove", follow_redirects=True)
     assert "Kept Records removed; their learning records are kept." in done.get_data(as_text=True)
     assert client.get(f"{page}/rules/999/remove").status_code == 404
+
+
+def test_cohort_settings_save_and_refuse_bad_dates(admin, app, query):
+    client, _ = admin
+    cohort_id = make_cohort(app, name="Settings cohort")
+    page = f"/admin/cohorts/{cohort_id}"
+    ok = post_form(
+        client,
+        f"{page}/settings",
+        {"description": "Autumn intake", "target_date": "2027-01-15"},
+        token_from=page,
+        follow_redirects=True,
+    )
+    assert "Cohort settings saved." in ok.get_data(as_text=True)
+    assert str(query(select(Cohort.target_date))) == "2027-01-15"
+    bad = post_form(
+        client,
+        f"{page}/settings",
+        {"target_date": "15/01/2027"},
+        token_from=page,
+        follow_redirects=True,
+    )
+    assert "Target date: Not a valid date value." in bad.get_data(as_text=True)
+    assert str(query(select(Cohort.target_date))) == "2027-01-15"
+    nobody = post_form(
+        client, f"{page}/members", {"user": "999"}, token_from=page, follow_redirects=True
+    )
+    assert "Choose a trainee or an instructor." in nobody.get_data(as_text=True)
