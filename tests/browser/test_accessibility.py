@@ -45,6 +45,15 @@ def check(page: Page, url: str) -> list[str]:
     return [f"{url} {v}" for v in violations(page)]
 
 
+@pytest.fixture(autouse=True)
+def no_console_errors(page: Page):  # noqa: ANN201
+    """Fail on any console error, such as a Content-Security-Policy violation."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    yield
+    assert errors == []
+
+
 def test_login_page(page: Page, live_server):
     assert check(page, "/login") == []
 
