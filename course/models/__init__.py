@@ -7,6 +7,7 @@ from course.models.learning import (
     Attempt,
     CohortRule,
     Event,
+    JudgingRules,
     LearnerState,
     ModuleProgress,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "CohortRule",
     "ContentSet",
     "Event",
+    "JudgingRules",
     "LearnerState",
     "Module",
     "ModuleProgress",

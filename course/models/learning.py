@@ -121,3 +121,18 @@ class CohortRule(db.Model):
     module_slug: Mapped[str] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(20))  # required | pinned
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class JudgingRules(db.Model):
+    """The engine's whole input (parameters, thresholds, weights, prerequisites) under one hash.
+
+    Learner states and attempts store the hash; this row keeps what it stands for, so a judgement
+    can always be traced to the numbers that made it.
+    """
+
+    __tablename__ = "judging_rules"
+
+    params_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    engine_version: Mapped[str] = mapped_column(String(40))
+    catalogue: Mapped[dict[str, Any]] = mapped_column(JSON)
+    first_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

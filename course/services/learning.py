@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from course import engine
 from course.extensions import db
@@ -15,6 +16,7 @@ from course.models import (
     CohortMember,
     CohortRule,
     Event,
+    JudgingRules,
     LearnerState,
     ModuleProgress,
     ModuleVersion,
@@ -61,7 +63,24 @@ def add_event(
     for event in engine_events:
         state = course.engine.apply(state, event)
     _save(user_id, state, row.id, state_row)
+    keep_rules(course)
     return row
+
+
+def keep_rules(course: Course) -> None:
+    """Store the engine's input under its hash the first time the hash judges anyone."""
+    if db.session.get(JudgingRules, course.params_hash) is None:
+        try:
+            with db.session.begin_nested():  # another server may store the same hash first
+                db.session.add(
+                    JudgingRules(
+                        params_hash=course.params_hash,
+                        engine_version=engine.ENGINE_VERSION,
+                        catalogue=course.engine.catalogue.to_json(),
+                    )
+                )
+        except IntegrityError:
+            pass
 
 
 def state(user_id: int, course: Course) -> engine.LearnerState:

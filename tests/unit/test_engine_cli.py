@@ -50,3 +50,14 @@ def test_quickstart_without_serving(runner, app, query):
     result = runner.invoke(args=["quickstart", "--no-serve"])
     assert result.exit_code == 0, result.output
     assert "Imported" in result.output and "Demo logins" in result.output
+
+
+def test_rules_that_judged_are_kept_under_their_hash(trainee, course, query):
+    from course.models import Attempt, JudgingRules
+
+    client, _ = trainee
+    play(client, "basics-one-quiz", "a")
+    judged = query(select(Attempt.judged_by))
+    rules = query(select(JudgingRules).where(JudgingRules.params_hash == judged["params_hash"]))
+    assert rules is not None and rules.engine_version == judged["engine_version"]
+    assert {c["id"] for c in rules.catalogue["competencies"]} == {"alpha", "beta"}
