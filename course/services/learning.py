@@ -238,6 +238,13 @@ class Path:
     statuses: tuple[engine.ModuleStatus, ...]
     progress: dict[str, ModuleProgress]
     seconds: int
+    rules: engine.CohortRules | None = None
+
+    @property
+    def required_left(self) -> list[str]:
+        """Return the cohort's required modules this trainee has not done yet."""
+        done = {s.module_id for s in self.statuses if s.status == "done"}
+        return [m for m in (self.rules.required if self.rules else ()) if m not in done]
 
 
 def my_path(user: User, course: Course) -> Path:
@@ -254,6 +261,7 @@ def my_path(user: User, course: Course) -> Path:
         course.engine.path(current, now, rules),
         progress_rows,
         sum(p.seconds for p in progress_rows.values()),
+        rules,
     )
 
 

@@ -191,3 +191,20 @@ def test_cohort_settings_save_and_refuse_bad_dates(admin, app, query):
         client, f"{page}/members", {"user": "999"}, token_from=page, follow_redirects=True
     )
     assert "Choose a trainee or an instructor." in nobody.get_data(as_text=True)
+
+
+def test_trainee_sees_the_target_date_and_required_modules(admin, login, course, app):
+    from datetime import date
+
+    client, _ = admin
+    trainee_client, trainee = login(Role.TRAINEE)
+    cohort_id = make_cohort(app, trainee)
+    with app.app_context():
+        cohort = db.session.get(Cohort, cohort_id)
+        cohort.target_date = date(2027, 1, 15)
+        cohort.rules.append(CohortRule(module_slug="advanced-one", kind="required"))
+        db.session.commit()
+    post_form(trainee_client, "/learn/welcome/skip", token_from="/learn/welcome")
+    html = trainee_client.get("/learn/").get_data(as_text=True)
+    assert "target date is <strong>15 Jan 2027</strong>" in html
+    assert "Required modules still to do: Advanced one." in html
