@@ -320,3 +320,13 @@ def test_a_replay_after_passing_counts_as_review(login, course, query):
         for e in data["engine"]
     ]
     assert sources[:3] == ["scenario"] * 3 and sources[3:] == ["review"] * 3
+
+
+def test_pages_before_any_content_is_imported(trainee, login):
+    client, _ = trainee
+    html = client.get("/learn/").get_data(as_text=True)
+    assert "The course has not been loaded yet" in html
+    assert client.get("/learn/modules").status_code == 200
+    assert client.get("/learn/modules/anything").status_code == 404
+    author, _ = login("instructor")
+    assert "No content imported yet." in author.get("/author/").get_data(as_text=True)
