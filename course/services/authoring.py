@@ -192,14 +192,14 @@ def _write_live_course(root: Path) -> None:
     (root / "quizzes").mkdir()
     latest = db.session.scalar(select(ContentSet.source).order_by(ContentSet.id.desc()).limit(1))
     (root / "modules" / "competencies.yaml").write_text(latest or "", encoding="utf-8")
-    newest = select(func.max(ModuleVersion.id)).group_by(ModuleVersion.module_id)
+    newest = catalogue.newest_versions(ModuleVersion)
     for slug, source in db.session.execute(
         select(Module.slug, ModuleVersion.source)
         .join(ModuleVersion.module)
         .where(ModuleVersion.id.in_(newest), ~Module.retired)
     ):
         (root / "modules" / f"{slug}.md").write_text(source, encoding="utf-8")
-    newest = select(func.max(QuizVersion.id)).group_by(QuizVersion.quiz_id)
+    newest = catalogue.newest_versions(QuizVersion)
     for module_slug, source in db.session.execute(
         select(Quiz.module_slug, QuizVersion.source)
         .join(QuizVersion.quiz)

@@ -122,9 +122,15 @@ def current() -> Course:
     return course
 
 
+def newest_versions(version_cls: type):  # noqa: ANN201 - a select of version ids
+    """Select the id of the newest version of every module (or quiz)."""
+    owner = version_cls.module_id if version_cls is ModuleVersion else version_cls.quiz_id
+    return select(func.max(version_cls.id)).group_by(owner)
+
+
 def _load(revision: tuple[int, ...]) -> Course:
     content_set = db.session.scalar(select(ContentSet).order_by(ContentSet.id.desc()).limit(1))
-    newest = select(func.max(ModuleVersion.id)).group_by(ModuleVersion.module_id)
+    newest = newest_versions(ModuleVersion)
     rows = db.session.execute(
         select(Module.slug, ModuleVersion)
         .join(ModuleVersion, ModuleVersion.module_id == Module.id)

@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from course import content
 from course.content.model import Catalogue, Problem
 from course.extensions import db
 from course.models import ContentSet, Module, ModuleVersion, Quiz, QuizVersion, User
-from course.services import ServiceError
+from course.services import ServiceError, catalogue
 
 COMPETENCIES_FILE = "modules/competencies.yaml"
 
@@ -77,8 +77,7 @@ def _import_competencies(root: Path, catalogue: Catalogue) -> bool:
 
 def _latest(version_cls: type, key: str) -> dict[int, object]:
     """Return the newest version of every module or quiz, by owner id, in one query."""
-    owner = getattr(version_cls, key)
-    newest = select(func.max(version_cls.id)).group_by(owner)
+    newest = catalogue.newest_versions(version_cls)
     return {
         getattr(v, key): v
         for v in db.session.scalars(select(version_cls).where(version_cls.id.in_(newest)))

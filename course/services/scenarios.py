@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
@@ -267,19 +267,6 @@ def history(user: User) -> list[tuple[Attempt, QuizVersion, Quiz]]:
             .order_by(Attempt.id.desc())
         ).all()
     )
-
-
-def latest_by_quiz(user: User) -> dict[str, Attempt]:
-    """Return the user's newest attempt per quiz slug, in one query."""
-    newest = (
-        select(func.max(Attempt.id)).where(Attempt.user_id == user.id).group_by(Attempt.quiz_id)
-    )
-    rows = db.session.execute(
-        select(Quiz.slug, Attempt)
-        .join(Attempt, Attempt.quiz_id == Quiz.id)
-        .where(Attempt.id.in_(newest))
-    ).all()
-    return {slug: attempt for slug, attempt in rows}
 
 
 @dataclass(frozen=True)
