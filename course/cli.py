@@ -70,11 +70,13 @@ def content_check(directory: str | None) -> None:
     catalogue, problems = content.check(root)
     for problem in problems:
         click.echo(str(problem))
-    if problems:
-        raise click.ClickException(f"{len(problems)} problem(s) in {root}.")
+    errors = sum(p.is_error for p in problems)
+    if errors:
+        raise click.ClickException(f"{errors} problem(s) in {root}.")
+    warnings = f"{len(problems)} warning(s)" if problems else "no problems"
     click.echo(
         f"{root}: {len(catalogue.modules)} modules, {len(catalogue.quizzes)} quizzes, "
-        f"{len(catalogue.competencies)} competencies - no problems."
+        f"{len(catalogue.competencies)} competencies - {warnings}."
     )
 
 

@@ -10,7 +10,9 @@ from course.content.grading import (
     QuizScore,
     best_choice,
     grade,
+    resolve,
     score,
+    shown_order,
     shuffled_items,
 )
 from course.content.model import (
@@ -22,6 +24,7 @@ from course.content.model import (
     Ending,
     EngineParams,
     Evidence,
+    Gate,
     Module,
     Option,
     Prerequisite,
@@ -44,6 +47,7 @@ __all__ = [
     "Ending",
     "EngineParams",
     "Evidence",
+    "Gate",
     "Graded",
     "Heading",
     "InvalidResponse",
@@ -63,7 +67,9 @@ __all__ = [
     "parse",
     "parse_quiz",
     "render",
+    "resolve",
     "score",
+    "shown_order",
     "shuffled_items",
     "validate",
 ]

@@ -13,6 +13,7 @@ from course.content.model import (
     Decision,
     Ending,
     Evidence,
+    Gate,
     Option,
     Quiz,
     Step,
@@ -119,6 +120,20 @@ GRADERS: dict[str, Callable[[Step, object], Graded]] = {
 }
 
 
+def resolve(quiz: Quiz, graded_steps: Sequence[Graded]) -> str:
+    """Return the step after the last answer, a gate resolved by whether the path so far passes."""
+    step_id = graded_steps[-1].next
+    step = quiz.step(step_id)
+    if not isinstance(step, Gate):
+        return step_id
+    return step.pass_to if _passes(quiz, graded_steps) else step.fail_to
+
+
+def _passes(quiz: Quiz, graded_steps: Sequence[Graded]) -> bool:
+    share = _share([item for step in graded_steps for item in step.evidence])
+    return share + TOLERANCE >= quiz.pass_mark
+
+
 def score(quiz: Quiz, graded_steps: Iterable[Graded]) -> QuizScore:
     """Score a path: the weighted share of the best possible evidence along it."""
     graded = tuple(graded_steps)
@@ -143,7 +158,7 @@ def _outcome(quiz: Quiz, graded: tuple[Graded, ...]) -> str | None:
     if not graded:
         return None
     try:
-        last = quiz.step(graded[-1].next)
+        last = quiz.step(resolve(quiz, graded))
     except KeyError:
         return None
     return last.outcome if isinstance(last, Ending) else None
@@ -159,6 +174,19 @@ def best_choice(step: Step) -> Choice | tuple[Option, ...] | tuple[str, ...]:
     if isinstance(step, Check):
         return tuple(option for option in step.options if option.correct)
     raise InvalidResponse(f"step {step.id!r} ({step.type}) has no answer")
+
+
+def shown_order(step: Step, seed: int | None) -> tuple[int, ...]:
+    """Return the indexes of a step's choices (or options) in the order one attempt shows them.
+
+    Seeded per attempt and step, so a resumed attempt and its review show the same order; with no
+    seed (attempts started before shuffling), the file order.
+    """
+    size = len(step.choices) if isinstance(step, Decision) else len(step.options)
+    order = list(range(size))
+    if seed is not None:
+        random.Random(f"{seed}:{step.id}:order").shuffle(order)
+    return tuple(order)
 
 
 def shuffled_items(step: Check, seed: int | str) -> tuple[int, ...]:

@@ -23,9 +23,16 @@ class Problem:
     line: int
     message: str
     fix: str
+    severity: str = "error"  # or "warning": reported, but it does not stop an import
+
+    @property
+    def is_error(self) -> bool:
+        """Tell whether the problem stops the content from being imported."""
+        return self.severity == "error"
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message} - {self.fix}"
+        label = "" if self.is_error else "warning: "
+        return f"{self.path}:{self.line}: {label}{self.message} - {self.fix}"
 
 
 @dataclass(frozen=True)
@@ -156,7 +163,18 @@ class Ending:
     text: str
 
 
-Step = Decision | Check | Ending
+@dataclass(frozen=True)
+class Gate:
+    """Sends the trainee to one of two endings by whether the path so far passes the quiz."""
+
+    type: ClassVar[str] = "gate"
+
+    id: str
+    pass_to: str
+    fail_to: str
+
+
+Step = Decision | Check | Ending | Gate
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from course.content.model import (
     Ending,
     EngineParams,
     Evidence,
+    Gate,
     Module,
     Option,
     Prerequisite,
@@ -133,7 +134,8 @@ ENDING_FIELDS: Spec = {
     "title": (text, True),
     "text": (text, True),
 }
-STEP_TYPES = ("decision", *CHECK_TYPES, "ending")
+GATE_FIELDS: Spec = {"type": (anything, True), "pass": (ident, True), "fail": (ident, True)}
+STEP_TYPES = ("decision", *CHECK_TYPES, "gate", "ending")
 
 
 @dataclass(frozen=True)
@@ -530,11 +532,17 @@ def _ending(file: SourceFile, name: str, raw: YamlMap, key: tuple) -> Ending | N
     return Ending(name, **values) if ok else None
 
 
+def _gate(file: SourceFile, name: str, raw: YamlMap, key: tuple) -> Gate | None:
+    values, ok = read(file, raw, GATE_FIELDS, key, f"step {name!r}")
+    return Gate(name, values["pass"], values["fail"]) if ok else None
+
+
 STEP_READERS: dict[str, Callable[[SourceFile, str, YamlMap, tuple], Step | None]] = {
     "decision": _decision,
     "single": _check,
     "multiple": _check,
     "ordering": _check,
+    "gate": _gate,
     "ending": _ending,
 }
 

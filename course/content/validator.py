@@ -7,11 +7,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from course.content.lint import lint
 from course.content.model import (
     Catalogue,
     Check,
     Decision,
     Ending,
+    Gate,
     Module,
     Problem,
     Quiz,
@@ -32,6 +34,8 @@ def check(root: Path) -> tuple[Catalogue | None, list[Problem]]:
     problems = list(parsed.problems)
     if parsed.catalogue is not None:
         problems += validate(parsed.catalogue, parsed.source)
+        if not problems:  # the lint plays quizzes, so it needs them whole and well formed
+            problems += lint(parsed.catalogue, parsed.source)
     return parsed.catalogue, sorted(problems, key=lambda problem: (problem.path, problem.line))
 
 
@@ -228,6 +232,9 @@ def _edges(quiz: Quiz, step: Step) -> list[Edge]:
         return [(choice.next, (quiz.path, *key, choice.id, "next")) for choice in step.choices]
     if isinstance(step, Check):
         return [(step.next, (quiz.path, "steps", step.id, "next"))]
+    if isinstance(step, Gate):
+        key = (quiz.path, "steps", step.id)
+        return [(step.pass_to, (*key, "pass")), (step.fail_to, (*key, "fail"))]
     return []
 
 
@@ -373,6 +380,32 @@ def _check_problems(context: _Context, key: tuple, step: Check) -> Iterator[Prob
         yield context.problem((*key, "options"), f"{name} has no correct option", fix)
 
 
+def _gates(context: _Context) -> Iterator[Problem]:
+    for quiz in context.catalogue.quizzes:
+        for step in quiz.steps:
+            if isinstance(step, Gate):
+                yield from _gate_problems(context, quiz, step)
+
+
+GATE_OUTCOMES = {"pass": ("success", "partial"), "fail": ("failure", "partial")}
+
+
+def _gate_problems(context: _Context, quiz: Quiz, gate: Gate) -> Iterator[Problem]:
+    for band, target in (("pass", gate.pass_to), ("fail", gate.fail_to)):
+        where = (quiz.path, "steps", gate.id, band)
+        step = next((s for s in quiz.steps if s.id == target), None)
+        allowed = GATE_OUTCOMES[band]
+        if step is None:
+            continue  # a missing step is reported on its own
+        if not isinstance(step, Ending):
+            message = f"gate {gate.id!r} sends a {band} to {target!r}, which is not an ending"
+            yield context.problem(where, message, "point a gate at endings only")
+        elif step.outcome not in allowed:
+            message = f"gate {gate.id!r} sends a {band} to the {step.outcome} ending {target!r}"
+            fix = f"point `{band}:` at an ending whose outcome is {' or '.join(allowed)}"
+            yield context.problem(where, message, fix)
+
+
 # Modules and quizzes belong together
 
 
@@ -456,6 +489,7 @@ RULES: tuple[Callable[[_Context], Iterator[Problem]], ...] = (
     _decisions,
     _rated_decisions,
     _checks,
+    _gates,
     _quiz_modules,
     _modules_without_quiz,
     _coverage,

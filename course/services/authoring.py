@@ -131,7 +131,7 @@ def _step_stats(quiz: content.Quiz, rows: list) -> list[StepStat]:
     return [
         _stat(step, by_step.get(step.id, []))
         for step in quiz.steps
-        if not isinstance(step, content.Ending)
+        if not isinstance(step, content.Ending | content.Gate)
     ]
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from course import content
 from course.content.model import Catalogue, Problem
+from course.content.order import course_order
 from course.extensions import db
 from course.models import ContentSet, Module, ModuleVersion, Quiz, QuizVersion, User
 from course.services import ServiceError, catalogue
@@ -44,7 +45,7 @@ class ImportReport:
 def import_folder(root: Path, author: User | None = None) -> ImportReport:
     """Validate root (holding modules/ and quizzes/) and import it atomically."""
     catalogue, problems = content.check(root)
-    if problems or catalogue is None:
+    if catalogue is None or any(p.is_error for p in problems):
         raise ContentInvalid(problems)
     report = ImportReport()
     try:
@@ -133,33 +134,6 @@ def _import_items(
         db.session.add(make_version(row, item, source, _next_number(current), author))
         (report.updated if current else report.created).append(item.path)
     _retire(rows.values(), report)
-
-
-KIND_ORDER = {"core": 0, "case-study": 0, "refresher": 1, "capstone": 2}
-
-
-def course_order(catalogue: Catalogue) -> list[content.Module]:
-    """Order modules as a course reads: by track, then kind, level and prerequisite depth."""
-    tracks = {track.id: i for i, track in enumerate(catalogue.tracks)}
-    depth: dict[str, int] = {}
-
-    def depth_of(module: content.Module) -> int:
-        if module.id not in depth:
-            depth[module.id] = 0  # guards against cycles, which the validator already refused
-            parents = [catalogue.module(p.module) for p in module.prerequisites if p.module]
-            depth[module.id] = 1 + max((depth_of(p) for p in parents if p), default=-1)
-        return depth[module.id]
-
-    return sorted(
-        catalogue.modules,
-        key=lambda m: (
-            tracks.get(m.track, len(tracks)),
-            KIND_ORDER.get(m.kind, 3),
-            m.level,
-            depth_of(m),
-            m.id,
-        ),
-    )
 
 
 def module_version(

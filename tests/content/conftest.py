@@ -135,7 +135,7 @@ steps:
     next: end-good
   end-good:
     type: ending
-    outcome: success
+    outcome: partial
     title: The talks open on time
     text: Your survey kept the opening on schedule.
 """

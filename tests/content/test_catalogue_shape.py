@@ -117,6 +117,8 @@ def _fewest_decisions(quiz: content.Quiz, start: str) -> int:
         step = quiz.step(step_id)
         if isinstance(step, content.Ending):
             return 0
+        if isinstance(step, content.Gate):
+            return min(fewest(step.pass_to), fewest(step.fail_to))
         nexts = (
             {c.next for c in step.choices} if isinstance(step, content.Decision) else {step.next}
         )
