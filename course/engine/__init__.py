@@ -21,10 +21,11 @@ from course.engine.events import (
     QuizFinished,
     event_from_json,
     event_to_json,
+    per_step,
 )
 from course.engine.explain import Reason
 from course.engine.fit import CompetencyFit, FitReport
-from course.engine.policy import CohortRules, ModuleStatus, Recommendation
+from course.engine.policy import CohortRules, Completion, ModuleStatus, Recommendation
 from course.engine.state import CompetencyState, LearnerState, QuizResult, Remediation
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "CompetencyFit",
     "CompetencySpec",
     "CompetencyState",
+    "Completion",
     "Engine",
     "Event",
     "FitReport",
@@ -53,4 +55,5 @@ __all__ = [
     "Remediation",
     "event_from_json",
     "event_to_json",
+    "per_step",
 ]

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-ENGINE_VERSION = "1.0"
+ENGINE_VERSION = "2.0"
 KINDS = ("core", "refresher", "case-study", "capstone")
 
 
@@ -28,6 +28,7 @@ class Params:
     slip: float = 0.10
     forget: float = 0.01
     threshold: float = 0.95
+    placement: float = 0.80  # P(mastered) from the placement check at which a module is skipped
 
     def validate(self) -> Params:
         """Check every probability is in range and that mastery predicts success."""
@@ -38,6 +39,7 @@ class Params:
             _check(0.0 < getattr(self, name) < 1.0, f"{name} must be in (0, 1)")
         _check(self.guess + self.slip < 1.0, "guess + slip must be below 1")
         _check(0.0 < self.threshold <= 1.0, "threshold must be in (0, 1]")
+        _check(0.0 < self.placement <= 1.0, "placement must be in (0, 1]")
         return self
 
     @classmethod
@@ -92,6 +94,8 @@ class ModuleSpec:
     competencies: tuple[tuple[str, float], ...] = ()
     prerequisites: tuple[Prereq, ...] = ()
     has_quiz: bool = True
+    max_attempts: int = 0  # the quiz's attempts to pass (0: no limit)
+    cooldown_hours: float = 0.0  # the wait after a failed attempt
 
     def validate(self) -> ModuleSpec:
         """Check kind, weights and prerequisites."""
@@ -102,6 +106,7 @@ class ModuleSpec:
             _check(0.0 < weight <= 1.0, f"module {self.id}: weight of {comp} not in (0, 1]")
         for prereq in self.prerequisites:
             prereq.validate()
+        _check(self.max_attempts >= 0 and self.cooldown_hours >= 0, f"{self.id}: bad retake rule")
         return self
 
     def weight(self, competency: str) -> float:
@@ -168,6 +173,8 @@ def _module_from_json(data: Mapping[str, Any]) -> ModuleSpec:
         competencies=tuple((c, float(w)) for c, w in data["competencies"]),
         prerequisites=tuple(Prereq(**p) for p in data.get("prerequisites", ())),
         has_quiz=bool(data.get("has_quiz", True)),
+        max_attempts=int(data.get("max_attempts", 0)),
+        cooldown_hours=float(data.get("cooldown_hours", 0.0)),
     )
 
 

@@ -24,6 +24,26 @@ from course.engine.state import CompetencyState, LearnerState, QuizResult, Remed
 
 days_between = bkt.days_between
 
+# Mastery must be shown, not only inferred. The model's estimate is first called mastery only when
+# the learner's own record agrees: at least MIN_GOOD weight of best-rated answers in all, and a
+# recent record (a moving average of graded values, each step moving it by RECENT_RATE x its
+# weight) of at least RECENT_BAR. Until then the estimate is held just under the threshold; once
+# called, the estimate alone (with forgetting) says whether it still holds.
+MIN_GOOD = 1.0
+RECENT_RATE = 0.3
+RECENT_BAR = 0.8
+HOLD = 0.005
+# A finished scenario is one learning opportunity per competency it touched (not one per answered
+# step: a long scenario or a replay must not teach by sheer count); a competency the module does
+# not list is taught at this weight.
+SIDE_WEIGHT = 0.5
+PLACEMENT_MAIN = 0.5
+
+
+def shown(cs: CompetencyState) -> bool:
+    """Say whether a learner's record backs a mastery estimate."""
+    return cs.good >= MIN_GOOD and cs.recent >= RECENT_BAR
+
 
 class Engine:
     """Learner model and policy over one catalogue; holds no learner data."""
@@ -99,13 +119,27 @@ class Engine:
         params = self.params(competency)
         cs = state.competencies.get(competency)
         if cs is None:
-            return params.prior
+            return min(params.prior, params.threshold - HOLD)
+        p = bkt.decay(cs.p, params.prior, params.forget, days_between(cs.at, now))
+        return p if cs.mastered or shown(cs) else min(p, params.threshold - HOLD)
+
+    def estimate(self, state: LearnerState, competency: str, now: datetime) -> float:
+        """Return the model's P(mastered) now, before the rule that mastery must be shown."""
+        params = self.params(competency)
+        cs = self.competency_state(state, competency)
         return bkt.decay(cs.p, params.prior, params.forget, days_between(cs.at, now))
 
     def predict(self, state: LearnerState, competency: str, now: datetime) -> float:
         """Return P(good answer) on a fully weighted item of competency now."""
         params = self.params(competency)
         return bkt.predict_good(self.mastery_of(state, competency, now), params.guess, params.slip)
+
+    def learning_weight(self, module_id: str, competency: str) -> float:
+        """Return how much a finished scenario of a module teaches a competency it gave evidence
+        on: the module's weight for it, or SIDE_WEIGHT when the module does not list it."""
+        module = self.modules.get(module_id)
+        weight = module.weight(competency) if module else 0.0
+        return weight or SIDE_WEIGHT
 
     def recommend(
         self, state: LearnerState, now: datetime, rules: CohortRules | None = None
@@ -119,6 +153,12 @@ class Engine:
         """Return every module with its status, in catalogue order."""
         return policy.path(self, state, now, rules)
 
+    def completion(
+        self, state: LearnerState, now: datetime, rules: CohortRules | None = None
+    ) -> policy.Completion:
+        """Say whether the course is complete (every capstone passed) and what is left."""
+        return policy.completion(self, state, now, rules)
+
     def fit(self, histories: Iterable[Iterable[Event]], **options: Any) -> FitReport:
         """Fit parameters per competency by EM over learners' event histories."""
         return fit.fit(self, histories, **options)
@@ -130,27 +170,42 @@ def _set_competency(state: LearnerState, competency: str, value: CompetencyState
 
 
 def _practise(
-    cs: CompetencyState, params: Params, at: datetime, p: float, evidence: int
+    cs: CompetencyState,
+    params: Params,
+    at: datetime,
+    p: float,
+    evidence: int,
+    graded: tuple[float, float] | None = None,
 ) -> CompetencyState:
-    """Return the competency state after an update that ended at p."""
+    """Return the competency state after an update that ended at p (graded: value, weight)."""
     p = bkt.clamp(p)
-    mastered = cs.mastered or p >= params.threshold
-    return CompetencyState(p, at, mastered, cs.evidence + evidence)
+    good, recent = cs.good, cs.recent
+    if graded is not None:
+        value, weight = graded
+        good += weight if value >= 1.0 else 0.0
+        first = cs.evidence == 0  # the record starts at the first graded answer
+        recent = value if first else recent + RECENT_RATE * weight * (value - recent)
+    new = CompetencyState(p, at, cs.mastered, cs.evidence + evidence, good, recent)
+    mastered = cs.mastered or (p >= params.threshold and shown(new))
+    return replace(new, mastered=mastered)
 
 
 def _apply_observation(engine: Engine, state: LearnerState, ev: Observation) -> LearnerState:
-    """Update one competency with graded evidence; a scenario or review step also teaches."""
-    if ev.competency not in engine.competencies:
+    """Update one competency with graded evidence (the teaching comes when the scenario ends).
+
+    An answer that repeats the learner's own earlier answer to the same item is not new evidence:
+    replaying a scenario the same way cannot add up to mastery.
+    """
+    if ev.competency not in engine.competencies or ev.repeat:
         return state
     params = engine.params(ev.competency)
     cs = engine.competency_state(state, ev.competency)
     p = bkt.decay(cs.p, params.prior, params.forget, days_between(cs.at, ev.at))
     p = bkt.observe(p, ev.score(), ev.weight, params.guess, params.slip)
-    if ev.source != "placement":
-        p = bkt.learn(p, params.learn, ev.weight)
     if ev.source == "review":
         state = replace(state, last_review_at=ev.at)
-    return _set_competency(state, ev.competency, _practise(cs, params, ev.at, p, 1))
+    graded = (ev.score(), ev.weight)
+    return _set_competency(state, ev.competency, _practise(cs, params, ev.at, p, 1, graded))
 
 
 def _apply_completed(engine: Engine, state: LearnerState, ev: ModuleCompleted) -> LearnerState:
@@ -164,11 +219,12 @@ def _apply_completed(engine: Engine, state: LearnerState, ev: ModuleCompleted) -
         cs = engine.competency_state(state, comp)
         p = bkt.decay(cs.p, params.prior, params.forget, days_between(cs.at, ev.at))
         comps[comp] = _practise(cs, params, ev.at, bkt.learn(p, params.learn, weight), 0)
-    remediation = state.remediation
-    if remediation and remediation.stage == "refresher" and remediation.refresher == module.id:
-        remediation = replace(remediation, stage="retry")
+    remediations = tuple(
+        replace(r, stage="retry") if r.stage == "refresher" and r.refresher == module.id else r
+        for r in state.remediations
+    )
     completed = {**state.completed, module.id: state.completed.get(module.id, ev.at)}
-    return replace(state, competencies=comps, completed=completed, remediation=remediation)
+    return replace(state, competencies=comps, completed=completed, remediations=remediations)
 
 
 def _apply_opened(engine: Engine, state: LearnerState, ev: ModuleOpened) -> LearnerState:
@@ -179,7 +235,10 @@ def _apply_opened(engine: Engine, state: LearnerState, ev: ModuleOpened) -> Lear
 
 
 def _apply_quiz(engine: Engine, state: LearnerState, ev: QuizFinished) -> LearnerState:
-    """Record a quiz result; a failure starts remediation, passing the failed quiz ends it."""
+    """Record a quiz result: a first failure adds a pending retry, a pass clears its own.
+
+    A failed replay of a quiz already passed is review evidence, not a failure to remediate.
+    """
     module = engine.modules.get(ev.module_id)
     if module is None:
         return state
@@ -194,7 +253,30 @@ def _apply_quiz(engine: Engine, state: LearnerState, ev: QuizFinished) -> Learne
         passed_at=(before.passed_at if before else None) or (ev.at if ev.passed else None),
     )
     quizzes = {**state.quizzes, module.id: result}
-    return replace(state, quizzes=quizzes, remediation=_remediation(engine, state, ev, weakest))
+    if ev.fresh:
+        state = _taught(engine, state, module.id, ev.per_competency, ev.at)
+    remediations = state.remediations
+    if ev.passed or before is None or before.passed_at is None:
+        remediations = tuple(r for r in remediations if r.module_id != module.id)
+    if not ev.passed and (before is None or before.passed_at is None):
+        remediations += (_remediation(engine, ev, weakest),)
+    return replace(state, quizzes=quizzes, remediations=remediations)
+
+
+def _taught(
+    engine: Engine, state: LearnerState, module_id: str, touched: Mapping[str, float], at: datetime
+) -> LearnerState:
+    """Apply one learning opportunity to each competency a finished scenario touched."""
+    comps = dict(state.competencies)
+    for comp in touched:
+        if comp not in engine.competencies:
+            continue
+        params = engine.params(comp)
+        cs = engine.competency_state(state, comp)
+        p = bkt.decay(cs.p, params.prior, params.forget, days_between(cs.at, at))
+        p = bkt.learn(p, params.learn, engine.learning_weight(module_id, comp))
+        comps[comp] = _practise(cs, params, at, p, 0)
+    return replace(state, competencies=comps)
 
 
 def weakest_competency(
@@ -211,13 +293,8 @@ def weakest_competency(
     )[0]
 
 
-def _remediation(
-    engine: Engine, state: LearnerState, ev: QuizFinished, weakest: str
-) -> Remediation | None:
-    """Return the remediation pending after this quiz result."""
-    current = state.remediation
-    if ev.passed:
-        return None if current and current.module_id == ev.module_id else current
+def _remediation(engine: Engine, ev: QuizFinished, weakest: str) -> Remediation:
+    """Return the pending retry after a failed quiz, through a refresher when there is one."""
     refresher = engine.refreshers.get(engine.competencies[weakest].track)
     if refresher is None or refresher == ev.module_id:
         refresher = _best_refresher(engine, weakest, ev.module_id)
@@ -234,15 +311,27 @@ def _best_refresher(engine: Engine, competency: str, failed: str) -> str | None:
     return None
 
 
+def placed(engine: Engine, state: LearnerState, competency: str, at: datetime) -> bool:
+    """Say whether placement evidence shows a competency known well enough to skip its modules.
+
+    The bar is the competency's `placement` level (below the mastery threshold: skipping a module
+    only moves the proof to the capstone) and at least MIN_GOOD weight of good answers.
+    """
+    cs = engine.competency_state(state, competency)
+    estimate = engine.estimate(state, competency, at)
+    return estimate >= engine.params(competency).placement and cs.good >= MIN_GOOD
+
+
 def _apply_placement(engine: Engine, state: LearnerState, ev: PlacementFinished) -> LearnerState:
     """Mark placement done and freeze the modules it showed the learner can skip."""
-    mastery = engine.mastery(state, ev.at)
-    # A capstone is the track's final assessment: placement never waives it.
+    known = {c for c in engine.competencies if placed(engine, state, c, ev.at)}
+    # A capstone is the track's final assessment: placement never waives it. A module is skipped
+    # when placement showed every competency it mainly teaches (weight PLACEMENT_MAIN or more).
     skipped = tuple(
         m.id
         for m in engine.catalogue.modules
         if m.kind != "capstone"
-        and all(mastery[c] >= engine.params(c).threshold for c, _ in m.competencies)
+        and all(c in known for c, w in m.competencies if w >= PLACEMENT_MAIN)
     )
     return replace(state, placement_at=ev.at, placement_skipped=skipped)
 

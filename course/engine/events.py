@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-RATINGS = {"best": 1.0, "acceptable": 0.5, "poor": 0.0}
+# What a rating says about mastery (not the quiz score, where acceptable earns half): a master
+# usually picks the best choice, so an acceptable one is read as a quarter of a good answer - weak
+# evidence against mastery - and a run of acceptable answers can never add up to mastery.
+RATINGS = {"best": 1.0, "acceptable": 0.25, "poor": 0.0}
 SOURCES = ("scenario", "placement", "review")
 
 
@@ -60,6 +63,7 @@ class Observation:
     weight: float = 1.0
     source: str = "scenario"
     module_id: str | None = None
+    repeat: bool = False  # the same answer to the same item as in an earlier attempt
 
     def validate(self) -> Observation:
         """Check rating xor value, the weight and the source."""
@@ -72,7 +76,7 @@ class Observation:
         return self
 
     def score(self) -> float:
-        """Return the graded value: best 1, acceptable 0.5, poor 0, or the value given."""
+        """Return the graded value: best 1, acceptable 0.25, poor 0, or the value given."""
         return RATINGS[self.rating] if self.rating is not None else float(self.value or 0.0)
 
 
@@ -85,6 +89,7 @@ class QuizFinished:
     passed: bool
     score: float
     per_competency: Mapping[str, float] = field(default_factory=dict)
+    fresh: bool = True  # False when every answer repeated an earlier attempt's answer
 
     def validate(self) -> QuizFinished:
         """Check the time and that scores are shares."""
@@ -104,6 +109,35 @@ class PlacementFinished:
         """Check the time is aware UTC."""
         check_utc(self.at)
         return self
+
+
+def per_step(observations: Sequence[Observation]) -> tuple[Observation, ...]:
+    """Merge the evidence of one answered step into one observation per competency.
+
+    The engine credits learning once per observation, so a step that names a competency twice
+    must not teach it twice: the merged value is the weight-averaged one, the weight the largest.
+    """
+    groups: dict[str, list[Observation]] = {}
+    for ob in observations:
+        groups.setdefault(ob.competency, []).append(ob)
+    return tuple(_merge(group) for group in groups.values())
+
+
+def _merge(group: list[Observation]) -> Observation:
+    if len(group) == 1:
+        return group[0]
+    total = sum(ob.weight for ob in group)
+    value = sum(ob.score() * ob.weight for ob in group) / total
+    first = group[0]
+    return Observation(
+        competency=first.competency,
+        at=first.at,
+        value=value,
+        weight=max(ob.weight for ob in group),
+        source=first.source,
+        module_id=first.module_id,
+        repeat=first.repeat,
+    )
 
 
 Event = ModuleOpened | ModuleCompleted | Observation | QuizFinished | PlacementFinished

@@ -66,7 +66,12 @@ def _placement(d: Mapping[str, Any], n: Names, now: datetime) -> str:
 
 
 def _pinned(d: Mapping[str, Any], n: Names, now: datetime) -> str:
-    """Explain a pinned module."""
+    """Explain a pinned module, or the module that opens the way to it."""
+    if d.get("for") and d["for"] != d["module"]:
+        return (
+            f"Your cohort has pinned {n.module(d['for'])} for everyone to take now, and "
+            f"{n.module(d['module'])} opens the way to it."
+        )
     return f"Your cohort has pinned {n.module(d['module'])} for everyone to take now."
 
 
@@ -85,6 +90,15 @@ def _retry(d: Mapping[str, Any], n: Names, now: datetime) -> str:
     return (
         f"{start} {n.module(d['module'])}, which you did not pass on {when(d['failed_at'], now)} "
         f"(weakest: {n.comp(d['competency'])})."
+    )
+
+
+def _wait(d: Mapping[str, Any], n: Names, now: datetime) -> str:
+    """Explain why there is nothing to do until a retry opens."""
+    ready = datetime.fromisoformat(d["ready_at"])
+    return (
+        f"You can retry {n.module(d['module'])} from {when(ready, now)} at {ready:%H:%M} UTC; "
+        "nothing else is open to you until then."
     )
 
 
@@ -130,10 +144,15 @@ def _practice(d: Mapping[str, Any], n: Names, now: datetime) -> str:
 
 
 def _capstone(d: Mapping[str, Any], n: Names, now: datetime) -> str:
-    """Explain a capstone taken after every competency is mastered."""
+    """Explain a capstone, or the module that opens the way to one."""
+    if d.get("for") and d["for"] != d["module"]:
+        return (
+            f"{n.module(d['for'])} is still to do: it is a track's final scenario, and "
+            f"{n.module(d['module'])} opens the way to it."
+        )
     return (
-        f"Every competency is mastered: {n.module(d['module'])} is the track's final scenario, "
-        "which proves it under pressure."
+        f"{n.module(d['module'])} is a track's final scenario: it proves under pressure what the "
+        "track taught, and the course is complete when every capstone is passed."
     )
 
 
@@ -155,6 +174,7 @@ TEXTS: dict[str, Callable[[Mapping[str, Any], Names, datetime], str]] = {
     "pinned": _pinned,
     "remediation": _remediation,
     "retry": _retry,
+    "wait": _wait,
     "required": _required,
     "review": _review,
     "gain": _gain,

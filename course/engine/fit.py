@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from course.engine.bkt import days_between
 from course.engine.catalogue import Params
-from course.engine.events import Event, ModuleCompleted, Observation
+from course.engine.events import Event, ModuleCompleted, Observation, QuizFinished
 
 if TYPE_CHECKING:
     from course.engine.engine import Engine
@@ -127,9 +127,12 @@ def sequences(engine: Engine, events: Iterable[Event]) -> dict[str, list[Step]]:
         last[comp] = at
 
     for ev in events:
-        if isinstance(ev, Observation) and ev.competency in engine.competencies:
-            learn_weight = 0.0 if ev.source == "placement" else ev.weight
-            add(ev.competency, ev.at, ev.score(), ev.weight, learn_weight)
+        if isinstance(ev, Observation) and ev.competency in engine.competencies and not ev.repeat:
+            add(ev.competency, ev.at, ev.score(), ev.weight, 0.0)
+        elif isinstance(ev, QuizFinished) and ev.module_id in engine.modules and ev.fresh:
+            for comp in ev.per_competency:
+                if comp in engine.competencies:
+                    add(comp, ev.at, -1.0, 0.0, engine.learning_weight(ev.module_id, comp))
         elif isinstance(ev, ModuleCompleted) and ev.module_id in engine.modules:
             for comp, weight in engine.modules[ev.module_id].competencies:
                 add(comp, ev.at, -1.0, 0.0, weight)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from course.engine.catalogue import ENGINE_VERSION, ModuleSpec, Prereq
@@ -14,7 +14,7 @@ from course.engine.state import LearnerState
 if TYPE_CHECKING:
     from course.engine.engine import Engine
 
-KINDS = ("next", "remediation", "review", "required", "pinned", "retry", "placement")
+KINDS = ("next", "remediation", "review", "required", "pinned", "retry", "placement", "wait")
 STATUSES = ("done", "in-progress", "open", "locked", "review-due")
 
 
@@ -135,8 +135,53 @@ def unmet(snap: Snapshot, module: ModuleSpec) -> list[Prereq]:
 def _met(snap: Snapshot, prereq: Prereq) -> bool:
     """Say whether one prerequisite is met now."""
     if prereq.module is not None:
-        return prereq.module in snap.done
+        return prereq.module in snap.done or spent(snap, prereq.module)
     return snap.mastery[prereq.competency or ""] >= (prereq.mastery or 0.0)
+
+
+def spent(snap: Snapshot, module_id: str) -> bool:
+    """Say whether a module's quiz was never passed and its attempts are used up.
+
+    The path then moves on: a spent module counts as settled for what it unlocks, and the trainee
+    is listed as needing attention (an instructor decides what comes next for that module).
+    """
+    module = snap.engine.modules.get(module_id)
+    result = snap.state.quizzes.get(module_id)
+    if module is None or result is None or not module.max_attempts or result.passed_at:
+        return False
+    return result.attempts >= module.max_attempts
+
+
+def ready_at(snap: Snapshot, module_id: str) -> datetime | None:
+    """Return when a failed quiz may be tried again, if that is still to come."""
+    module = snap.engine.modules[module_id]
+    result = snap.state.quizzes.get(module_id)
+    if result is None or result.passed_at or result.passed or not module.cooldown_hours:
+        return None
+    ready = result.at + timedelta(hours=module.cooldown_hours)
+    return ready if ready > snap.now else None
+
+
+def playable(snap: Snapshot, module_id: str) -> bool:
+    """Say whether the platform will start an attempt at the module's quiz now."""
+    module = snap.engine.modules[module_id]
+    return (
+        module.has_quiz
+        and unlocked(snap, module)
+        and not spent(snap, module_id)
+        and ready_at(snap, module_id) is None
+    )
+
+
+def actionable(snap: Snapshot, module_id: str) -> bool:
+    """Say whether a trainee sent to a module has something the platform accepts to do there:
+    read it for the first time, or play its quiz (a replay once passed)."""
+    module = snap.engine.modules[module_id]
+    if not unlocked(snap, module):
+        return False
+    if not module.has_quiz:
+        return True
+    return module_id not in snap.state.completed or playable(snap, module_id)
 
 
 def started(snap: Snapshot, module_id: str) -> bool:
@@ -150,21 +195,41 @@ def unlocked(snap: Snapshot, module: ModuleSpec) -> bool:
     return module.id in snap.done or started(snap, module.id) or not unmet(snap, module)
 
 
+# Practice is spaced: a competency practised less than this long ago is not sent back for review
+# or extra practice yet (drilling the same scenario within the hour teaches little and loops).
+SPACING = timedelta(days=1)
+
+
+def rested(snap: Snapshot, competency: str) -> bool:
+    """Say whether a competency was last practised at least SPACING ago (or never)."""
+    cs = snap.state.competencies.get(competency)
+    return cs is None or cs.at is None or snap.now - cs.at >= SPACING
+
+
 def review_due(snap: Snapshot) -> list[str]:
-    """Return competencies once mastered whose mastery decayed below threshold, weakest first."""
+    """Return competencies once mastered whose mastery fell below threshold and that have rested
+    since their last practice, weakest first."""
     due = [
         c
         for c, cs in snap.state.competencies.items()
-        if c in snap.mastery and cs.mastered and not snap.mastered(c)
+        if c in snap.mastery and cs.mastered and not snap.mastered(c) and rested(snap, c)
     ]
     order = {c: i for i, c in enumerate(snap.mastery)}
     return sorted(due, key=lambda c: (snap.mastery[c], order[c]))
 
 
 def best_teacher(snap: Snapshot, competency: str) -> str | None:
-    """Return the unlocked module that teaches a competency most (catalogue order on ties)."""
+    """Return the actionable module that teaches a competency most (catalogue order on ties)."""
     for module_id in snap.engine.teachers[competency]:
-        if unlocked(snap, snap.engine.modules[module_id]):
+        if actionable(snap, module_id):
+            return module_id
+    return None
+
+
+def review_teacher(snap: Snapshot, competency: str) -> str | None:
+    """Return the done module teaching a competency most whose scenario can be replayed now."""
+    for module_id in snap.engine.teachers[competency]:
+        if module_id in snap.done and playable(snap, module_id):
             return module_id
     return None
 
@@ -192,7 +257,7 @@ def unlock_step(snap: Snapshot, module_id: str, seen: frozenset[str] = frozenset
     """Return the first module to take on the way to module_id (itself when it is unlocked)."""
     module = snap.engine.modules[module_id]
     if unlocked(snap, module):
-        return module_id
+        return module_id if actionable(snap, module_id) else None
     for prereq in unmet(snap, module):
         options = (
             [prereq.module] if prereq.module else snap.engine.teachers[prereq.competency or ""]
@@ -221,28 +286,62 @@ def make(
 
 
 def _pinned(snap: Snapshot) -> Recommendation | None:
-    """Recommend the first pinned module not done."""
-    for module_id in snap.rules.pinned:
-        if module_id in snap.engine.modules and module_id not in snap.done:
-            return make(snap, module_id, "pinned", "pinned", module=module_id)
+    """Recommend the first pinned module not done (or the step that unlocks it)."""
+    for module_id in _open_goals(snap, snap.rules.pinned):
+        step = unlock_step(snap, module_id)
+        if step is not None:
+            return make(snap, step, "pinned", "pinned", module=step, **{"for": module_id})
     return None
 
 
+def _open_goals(snap: Snapshot, module_ids: tuple[str, ...]) -> list[str]:
+    """Return the modules of a list that are known, not done and not spent."""
+    return [
+        m
+        for m in module_ids
+        if m in snap.engine.modules and m not in snap.done and not spent(snap, m)
+    ]
+
+
 def _remediation(snap: Snapshot) -> Recommendation | None:
-    """After a failed quiz: the refresher for the weakest competency, then a retry."""
-    rem = snap.state.remediation
-    if rem is None:
+    """After a failed quiz: the refresher for the weakest competency if it is open, then a retry.
+
+    Pending retries are taken most recent first; one whose attempts are spent is dropped (the path
+    moves on), and one still cooling down waits while other rules find something to do.
+    """
+    for rem in reversed(snap.state.remediations):
+        if rem.module_id not in snap.engine.modules or spent(snap, rem.module_id):
+            continue
+        data = {
+            "failed": rem.module_id,
+            "competency": rem.competency,
+            "failed_at": rem.at.isoformat(),
+            "share": rem.score,
+            "refresher": None,
+        }
+        refresher = rem.refresher if rem.stage == "refresher" else None
+        if refresher in snap.engine.modules and actionable(snap, refresher):
+            data["refresher"] = refresher
+            return make(snap, refresher, "remediation", "remediation", module=refresher, **data)
+        if playable(snap, rem.module_id):
+            data["refresher"] = rem.refresher if rem.stage == "retry" else None
+            return make(snap, rem.module_id, "retry", "retry", module=rem.module_id, **data)
+    return None
+
+
+def _waiting(snap: Snapshot) -> Recommendation | None:
+    """When nothing else can be done now: say when the next retry opens."""
+    waits = [
+        (ready, rem.module_id)
+        for rem in snap.state.remediations
+        if rem.module_id in snap.engine.modules and not spent(snap, rem.module_id)
+        for ready in [ready_at(snap, rem.module_id)]
+        if ready is not None
+    ]
+    if not waits:
         return None
-    data = {
-        "failed": rem.module_id,
-        "competency": rem.competency,
-        "failed_at": rem.at.isoformat(),
-        "share": rem.score,
-        "refresher": rem.refresher,
-    }
-    if rem.stage == "refresher" and rem.refresher:
-        return make(snap, rem.refresher, "remediation", "remediation", module=rem.refresher, **data)
-    return make(snap, rem.module_id, "retry", "retry", module=rem.module_id, **data)
+    ready, module_id = min(waits)
+    return make(snap, None, "wait", "wait", module=module_id, ready_at=ready.isoformat())
 
 
 def _placement(snap: Snapshot) -> Recommendation | None:
@@ -257,9 +356,9 @@ def _placement(snap: Snapshot) -> Recommendation | None:
 def _required(snap: Snapshot) -> Recommendation | None:
     """Recommend the first required module not done, or the step that unlocks it."""
     target = snap.rules.target_date.isoformat() if snap.rules.target_date else None
-    for module_id in snap.rules.required:
-        if module_id in snap.engine.modules and module_id not in snap.done:
-            step = unlock_step(snap, module_id) or module_id
+    for module_id in _open_goals(snap, snap.rules.required):
+        step = unlock_step(snap, module_id)
+        if step is not None:
             return make(
                 snap,
                 step,
@@ -282,7 +381,7 @@ def _review(snap: Snapshot) -> Recommendation | None:
     if last is not None and last.date() == snap.now.date() and _fresh_gain(snap) is not None:
         return None
     for comp in review_due(snap):
-        module_id = best_teacher(snap, comp)
+        module_id = review_teacher(snap, comp)
         if module_id is not None:
             last = snap.state.competencies[comp].at
             return make(
@@ -304,16 +403,14 @@ def _ranking(snap: Snapshot) -> Recommendation | None:
     if all(snap.mastered(c) for c in snap.mastery):
         return None
     best = _fresh_gain(snap)
-    if best is not None:
-        return _gain_recommendation(snap, best)
-    return _practice(snap)
+    return _gain_recommendation(snap, best) if best is not None else None
 
 
 def _fresh_gain(snap: Snapshot) -> ModuleSpec | None:
-    """Return the unlocked module not done (not a refresher) with the largest positive gain."""
+    """Return the actionable module not done (not a refresher) with the largest positive gain."""
     modules = snap.engine.catalogue.modules
     fresh = [m for m in modules if m.kind != "refresher" and m.id not in snap.done]
-    return _best_gain(snap, [m for m in fresh if unlocked(snap, m)])
+    return _best_gain(snap, [m for m in fresh if not spent(snap, m.id) and actionable(snap, m.id)])
 
 
 def _best_gain(snap: Snapshot, modules: list[ModuleSpec]) -> ModuleSpec | None:
@@ -353,7 +450,9 @@ def _prereq_data(snap: Snapshot, prereq: Prereq) -> dict[str, Any]:
 
 def _practice(snap: Snapshot) -> Recommendation | None:
     """When no fresh module helps, practise the weakest competency with its best module."""
-    weakest = sorted((p, c) for c, p in snap.mastery.items() if not snap.mastered(c))
+    weakest = sorted(
+        (p, c) for c, p in snap.mastery.items() if not snap.mastered(c) and rested(snap, c)
+    )
     for p, comp in weakest:
         target = best_teacher(snap, comp)
         if target is None and snap.engine.teachers[comp]:
@@ -373,11 +472,18 @@ def _practice(snap: Snapshot) -> Recommendation | None:
 
 
 def _capstone(snap: Snapshot) -> Recommendation | None:
-    """Once every competency is mastered, finish the open capstones: they are the assessment."""
-    for module in snap.engine.catalogue.modules:
-        if module.kind == "capstone" and module.id not in snap.done and unlocked(snap, module):
-            return make(snap, module.id, "next", "capstone", module=module.id)
+    """Finish the capstones, or take the step that unlocks one: they are the assessment."""
+    for module_id in capstones_left(snap):
+        step = unlock_step(snap, module_id)
+        if step is not None:
+            return make(snap, step, "next", "capstone", module=step, **{"for": module_id})
     return None
+
+
+def capstones_left(snap: Snapshot) -> list[str]:
+    """Return the capstones not passed yet whose attempts are not spent."""
+    modules = snap.engine.catalogue.modules
+    return _open_goals(snap, tuple(m.id for m in modules if m.kind == "capstone"))
 
 
 RULES: tuple[Callable[[Snapshot], Recommendation | None], ...] = (
@@ -388,6 +494,8 @@ RULES: tuple[Callable[[Snapshot], Recommendation | None], ...] = (
     _review,
     _ranking,
     _capstone,
+    _practice,
+    _waiting,
 )
 
 
@@ -403,6 +511,31 @@ def recommend(
     return None
 
 
+@dataclass(frozen=True)
+class Completion:
+    """Where a learner stands against the course's end: every capstone (and required module)
+    passed. Spent modules were never passed and have no attempts left: an instructor decides."""
+
+    complete: bool
+    left: tuple[str, ...]  # capstones and required modules still to pass
+    spent: tuple[str, ...]
+    unmastered: tuple[str, ...]  # competencies below their threshold now
+
+
+def completion(
+    engine: Engine, state: LearnerState, now: datetime, rules: CohortRules | None = None
+) -> Completion:
+    """Say whether the course is complete for a learner, and what is left or stuck."""
+    snap = snapshot(engine, state, now, rules)
+    goals = [m.id for m in engine.catalogue.modules if m.kind == "capstone"]
+    goals += [m for m in snap.rules.required if m in engine.modules and m not in goals]
+    spent_ids = tuple(m.id for m in engine.catalogue.modules if spent(snap, m.id))
+    left = tuple(m for m in goals if m not in snap.done and m not in spent_ids)
+    stuck = any(m in spent_ids for m in goals)
+    unmastered = tuple(c for c in snap.mastery if not snap.mastered(c))
+    return Completion(not left and not stuck, left, spent_ids, unmastered)
+
+
 def path(
     engine: Engine, state: LearnerState, now: datetime, rules: CohortRules | None = None
 ) -> tuple[ModuleStatus, ...]:
@@ -416,7 +549,7 @@ def _review_modules(snap: Snapshot) -> dict[str, str]:
     """Map each module due for review to the competency it should review."""
     found: dict[str, str] = {}
     for comp in review_due(snap):
-        module_id = best_teacher(snap, comp)
+        module_id = review_teacher(snap, comp)
         if module_id is not None:
             found.setdefault(module_id, comp)
     return found

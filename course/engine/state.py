@@ -22,12 +22,15 @@ def _time(text: str | None) -> datetime | None:
 
 @dataclass(frozen=True)
 class CompetencyState:
-    """P(mastered) right after the last update, when that was, and whether it ever passed."""
+    """P(mastered) right after the last update, when that was, whether it was ever mastered, how
+    many observations it has had, and the summed weight of its good (best-rated) answers."""
 
     p: float
     at: datetime | None = None
     mastered: bool = False
     evidence: int = 0
+    good: float = 0.0
+    recent: float = 0.0  # the recent record: a weighted moving average of graded values
 
     def validate(self) -> CompetencyState:
         """Check p is a probability."""
@@ -37,12 +40,12 @@ class CompetencyState:
 
     def to_json(self) -> list[Any]:
         """Return a compact JSON list."""
-        return [self.p, _iso(self.at), self.mastered, self.evidence]
+        return [self.p, _iso(self.at), self.mastered, self.evidence, self.good, self.recent]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> CompetencyState:
         """Build from the list made by to_json."""
-        return cls(data[0], _time(data[1]), data[2], data[3])
+        return cls(data[0], _time(data[1]), data[2], data[3], data[4], data[5])
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,9 @@ class QuizResult:
 
 @dataclass(frozen=True)
 class Remediation:
-    """After a failed quiz: read the refresher for the weakest competency, then retry."""
+    """A pending retry after a failed quiz: first the refresher for the weakest competency (when
+    there is one), then the retry. It stays pending until the quiz is passed or its attempts are
+    spent."""
 
     module_id: str
     competency: str
@@ -111,7 +116,7 @@ class LearnerState:
     opened: Mapping[str, datetime] = field(default_factory=dict)
     completed: Mapping[str, datetime] = field(default_factory=dict)
     quizzes: Mapping[str, QuizResult] = field(default_factory=dict)
-    remediation: Remediation | None = None
+    remediations: tuple[Remediation, ...] = ()  # pending retries, the most recent last
     placement_at: datetime | None = None
     placement_skipped: tuple[str, ...] = ()
     last_review_at: datetime | None = None
@@ -119,6 +124,11 @@ class LearnerState:
     last_at: datetime | None = None
     engine_version: str = ENGINE_VERSION
     params_hash: str = ""
+
+    @property
+    def remediation(self) -> Remediation | None:
+        """Return the most recent pending retry, if any."""
+        return self.remediations[-1] if self.remediations else None
 
     def validate(self) -> LearnerState:
         """Check every competency state."""
@@ -133,7 +143,7 @@ class LearnerState:
             "opened": {k: v.isoformat() for k, v in self.opened.items()},
             "completed": {k: v.isoformat() for k, v in self.completed.items()},
             "quizzes": {k: v.to_json() for k, v in self.quizzes.items()},
-            "remediation": self.remediation.to_json() if self.remediation else None,
+            "remediations": [r.to_json() for r in self.remediations],
             "placement_at": _iso(self.placement_at),
             "placement_skipped": list(self.placement_skipped),
             "last_review_at": _iso(self.last_review_at),
@@ -147,13 +157,12 @@ class LearnerState:
     def from_json(cls, data: Mapping[str, Any]) -> LearnerState:
         """Build from the dict made by to_json."""
         parse = datetime.fromisoformat
-        remediation = data["remediation"]
         return cls(
             competencies={k: CompetencyState.from_json(v) for k, v in data["competencies"].items()},
             opened={k: parse(v) for k, v in data["opened"].items()},
             completed={k: parse(v) for k, v in data["completed"].items()},
             quizzes={k: QuizResult.from_json(v) for k, v in data["quizzes"].items()},
-            remediation=Remediation.from_json(remediation) if remediation else None,
+            remediations=tuple(Remediation.from_json(r) for r in data["remediations"]),
             placement_at=_time(data["placement_at"]),
             placement_skipped=tuple(data["placement_skipped"]),
             last_review_at=_time(data["last_review_at"]),

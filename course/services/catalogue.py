@@ -29,6 +29,8 @@ class ModuleInfo:
     competencies: tuple[tuple[str, float], ...]
     prerequisites: tuple[dict[str, Any], ...]
     quiz_slug: str | None
+    max_attempts: int = 0  # the quiz's retake rule, which the engine must respect
+    cooldown_hours: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ class Course:
                 m.competencies,
                 tuple(engine.Prereq(**p) for p in m.prerequisites),
                 has_quiz=m.quiz_slug is not None,
+                max_attempts=m.max_attempts,
+                cooldown_hours=m.cooldown_hours,
             )
             for m in self.modules
         )
@@ -138,10 +142,18 @@ def _load(revision: tuple[int, ...]) -> Course:
         .order_by(Module.position)
     ).all()
     quizzes = db.session.execute(
-        select(Quiz.slug, Quiz.module_slug, Quiz.placement).where(~Quiz.retired)
+        select(
+            Quiz.slug,
+            Quiz.module_slug,
+            Quiz.placement,
+            QuizVersion.max_attempts,
+            QuizVersion.cooldown_hours,
+        )
+        .join(QuizVersion, QuizVersion.quiz_id == Quiz.id)
+        .where(~Quiz.retired, QuizVersion.id.in_(newest_versions(QuizVersion)))
     ).all()
-    quiz_of = {module: slug for slug, module, placement in quizzes if module and not placement}
-    placement = next((slug for slug, _, is_placement in quizzes if is_placement), None)
+    quiz_of = {q.module_slug: q for q in quizzes if q.module_slug and not q.placement}
+    placement = next((q.slug for q in quizzes if q.placement), None)
     return Course(
         revision,
         tuple(content_set.tracks if content_set else ()),
@@ -151,7 +163,7 @@ def _load(revision: tuple[int, ...]) -> Course:
     )
 
 
-def _info(slug: str, version: ModuleVersion, quiz_slug: str | None) -> ModuleInfo:
+def _info(slug: str, version: ModuleVersion, quiz: Any) -> ModuleInfo:
     meta = version.meta
     return ModuleInfo(
         slug,
@@ -165,7 +177,9 @@ def _info(slug: str, version: ModuleVersion, quiz_slug: str | None) -> ModuleInf
         tuple(meta["objectives"]),
         tuple((c, float(w)) for c, w in meta["competencies"]),
         tuple({k: v for k, v in p.items() if v is not None} for p in meta["prerequisites"]),
-        quiz_slug,
+        quiz.slug if quiz else None,
+        quiz.max_attempts if quiz else 0,
+        quiz.cooldown_hours if quiz else 0.0,
     )
 
 
@@ -189,12 +203,13 @@ def _current(owner: type, version: type, slug: str):  # noqa: ANN202 - a version
     return db.session.scalar(select(version).where(version.id == newest))
 
 
-_quizzes: dict[int, content.Quiz] = {}
+_quizzes: dict[tuple[int, str], content.Quiz] = {}
 
 
 def parsed_quiz(version: QuizVersion) -> content.Quiz:
     """Parse a stored quiz version once per process (versions never change)."""
-    quiz = _quizzes.get(version.id)
+    key = (version.id, version.sha256)  # an id alone may be reused after a restore
+    quiz = _quizzes.get(key)
     if quiz is None:
         name = version.quiz.module_slug or "placement"  # quiz files are named after their module
         quiz, problems = content.parse_quiz(version.source, f"quizzes/{name}.yaml")
@@ -202,7 +217,7 @@ def parsed_quiz(version: QuizVersion) -> content.Quiz:
             raise ValueError("; ".join(map(str, problems)))
         if len(_quizzes) > 512:
             _quizzes.clear()
-        _quizzes[version.id] = quiz
+        _quizzes[key] = quiz
     return quiz
 
 

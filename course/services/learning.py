@@ -239,6 +239,7 @@ class Path:
     progress: dict[str, ModuleProgress]
     seconds: int
     rules: engine.CohortRules | None = None
+    completion: engine.Completion | None = None
 
     @property
     def required_left(self) -> list[str]:
@@ -262,6 +263,7 @@ def my_path(user: User, course: Course) -> Path:
         progress_rows,
         sum(p.seconds for p in progress_rows.values()),
         rules,
+        course.engine.completion(current, now, rules),
     )
 
 

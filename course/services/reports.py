@@ -199,6 +199,11 @@ def _attention(
             f"struggling with {course.competency_names.get(state.remediation.competency)}"
             f" (did not pass {failed.title if failed else state.remediation.module_id})"
         )
+    for module_id in course.engine.completion(state, now, rules).spent:
+        module = course.module(module_id)
+        notes.append(
+            f"used every attempt at {module.title if module else module_id} without passing"
+        )
     if rules.required and rules.target_date:
         done = {s.module_id for s in course.engine.path(state, now, rules) if s.status == "done"}
         missing = [m for m in rules.required if m not in done and course.module(m)]

@@ -59,7 +59,7 @@ def test_observation_needs_rating_xor_value() -> None:
     with pytest.raises(ValueError, match="weight"):
         Observation(competency="threat", at=at(), rating="best", weight=0).validate()
     assert Observation(competency="threat", at=at(), value=0.25).validate().score() == 0.25
-    assert Observation(competency="threat", at=at(), rating="acceptable").score() == 0.5
+    assert Observation(competency="threat", at=at(), rating="acceptable").score() == 0.25
 
 
 def test_event_json_round_trip() -> None:

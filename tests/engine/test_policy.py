@@ -197,8 +197,11 @@ def test_pinned_then_required_override_the_ranking(engine: Engine) -> None:
     )
     rules = CohortRules(required=("sec-2",), pinned=("capstone",), target_date=date(2025, 12, 15))
     rec = engine.recommend(state, at(), rules)
-    assert (rec.kind, rec.module_id) == ("pinned", "capstone")
-    assert rec.text == "Your cohort has pinned Capstone for everyone to take now."
+    assert (rec.kind, rec.module_id) == ("pinned", "found-1")  # the pinned capstone is locked
+    assert rec.text == (
+        "Your cohort has pinned Capstone for everyone to take now, and Roles at the table opens "
+        "the way to it."
+    )
     rec = engine.recommend(state, at(), replace(rules, pinned=()))
     assert (rec.kind, rec.module_id) == ("required", "found-1")
     assert rec.text == (
@@ -207,12 +210,19 @@ def test_pinned_then_required_override_the_ranking(engine: Engine) -> None:
     )
 
 
-def test_nothing_left_when_every_competency_is_mastered(catalogue: Catalogue) -> None:
+def test_mastery_without_the_capstones_is_not_the_end(catalogue: Catalogue) -> None:
     engine = Engine(catalogue, placement=False)
     events = [e for c in ("roles", "threat", "protect") for e in answers(c, "best", 6)]
     state = engine.replay(events)
     assert all(p >= 0.95 for p in engine.mastery(state, at(0, 10)).values())
-    assert engine.recommend(state, at(0, 10)) is None
+    rec = engine.recommend(state, at(0, 10))
+    assert (rec.module_id, rec.reason.code, rec.reason.data["for"]) == (
+        "found-1",
+        "capstone",
+        "capstone",
+    )
+    done = [e for m in ("found-1", "sec-1", "sec-2", "capstone") for e in passed(m, 1)]
+    assert engine.recommend(engine.replay(events + done), at(1, 30)) is None
 
 
 def test_statuses_for_progress(engine: Engine) -> None:
@@ -246,6 +256,6 @@ def test_placement_never_waives_the_capstone_which_comes_last(engine: Engine) ->
     rec = engine.recommend(state, at(0, 10))
     assert (rec.module_id, rec.reason.code) == ("capstone", "capstone")
     assert rec.text == (
-        "Every competency is mastered: Capstone is the track's final scenario, which proves it "
-        "under pressure."
+        "Capstone is a track's final scenario: it proves under pressure what the track taught, "
+        "and the course is complete when every capstone is passed."
     )
