@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from course.extensions import db
@@ -42,6 +42,7 @@ class Attempt(db.Model):
     number: Mapped[int]
     status: Mapped[str] = mapped_column(String(20), default="in-progress")  # or "finished"
     current_step: Mapped[str | None] = mapped_column(String(80))
+    seed: Mapped[int | None] = mapped_column(BigInteger)  # orders choices; None: file order
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     score: Mapped[float | None]
@@ -73,6 +74,7 @@ class Answer(db.Model):
     rating: Mapped[str] = mapped_column(String(20))
     value: Mapped[float]
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    shown: Mapped[list[Any] | None] = mapped_column(JSON)  # choice ids / option indexes, as seen
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     attempt: Mapped[Attempt] = relationship(back_populates="answers")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
@@ -83,6 +84,7 @@ def start(user: User, quiz_slug: str, course: Course) -> Attempt:
         user_id=user.id,
         quiz_id=quiz.id,
         quiz_version_id=version.id,
+        seed=secrets.randbelow(2**31),
         number=len(previous) + 1,
         current_step=catalogue_service.parsed_quiz(version).start,
     )
@@ -133,9 +135,12 @@ def answer(
         rating=graded.rating,
         value=graded.value,
         evidence=[asdict(e) for e in graded.evidence],
+        shown=shown(played.step, attempt),
     )
     attempt.answers.append(row)
-    attempt.current_step = graded.next
+    attempt.current_step = content.resolve(
+        played.quiz, graded_answers(attempt.answers, graded.next)
+    )
     learning.add_event(
         user.id,
         "choice-made",
@@ -145,10 +150,19 @@ def answer(
         attempt_id=attempt.id,
         data={"step": step_id, "rating": graded.rating, "value": graded.value},
     )
-    if isinstance(played.quiz.step(graded.next), content.Ending):
+    if isinstance(played.quiz.step(attempt.current_step), content.Ending):
         _finish(user, played, course)
     db.session.commit()
     return played, row
+
+
+def shown(step: content.Step, attempt: Attempt) -> list:
+    """Return what the trainee saw, in order: choice ids, option indexes or ordering items."""
+    if isinstance(step, content.Decision):
+        return [step.choices[i].id for i in content.shown_order(step, attempt.seed)]
+    if step.type == "ordering":
+        return list(content.shuffled_items(step, attempt.seed or attempt.id))
+    return list(content.shown_order(step, attempt.seed))
 
 
 def _locked(user: User, attempt_id: int) -> Played:
@@ -183,20 +197,22 @@ def _source(played: Played) -> str:
     return "review" if passed_before else "scenario"
 
 
-def _observations(played: Played, graded: content.Graded) -> list[engine.Observation]:
+def _observations(played: Played, graded: content.Graded) -> tuple[engine.Observation, ...]:
     source = _source(played)
     now = utcnow()
-    return [
-        engine.Observation(
-            competency=e.competency,
-            rating=e.rating,
-            weight=e.weight,
-            source=source,
-            module_id=played.quiz.module,
-            at=now,
-        )
-        for e in graded.evidence
-    ]
+    return engine.per_step(
+        [
+            engine.Observation(
+                competency=e.competency,
+                rating=e.rating,
+                weight=e.weight,
+                source=source,
+                module_id=played.quiz.module,
+                at=now,
+            )
+            for e in graded.evidence
+        ]
+    )
 
 
 def graded_answers(answers: list[Answer], final_step: str | None) -> list[content.Graded]:
@@ -299,7 +315,7 @@ def intro(user: User, slug: str, course: Course) -> QuizIntro:
         previous,
         next((a for a in previous if a.status == "in-progress"), None),
         locked or retake_block(version, previous),
-        sum(not isinstance(s, content.Ending) for s in quiz.steps),
+        sum(not isinstance(s, content.Ending | content.Gate) for s in quiz.steps),
     )
 
 
@@ -316,6 +332,16 @@ class ReviewItem:
     best: str
     best_feedback_html: str
     is_best: bool
+    seen: tuple[Seen, ...] = ()
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One choice or option as the trainee saw it, in the order shown, and how it is rated."""
+
+    text: str
+    rating: str  # best / acceptable / poor; for checks, best (correct) or poor
+    picked: bool
 
 
 def review(played: Played) -> list[ReviewItem]:
@@ -348,6 +374,24 @@ def _review_item(quiz: content.Quiz, row: Answer) -> ReviewItem:
         _describe_best(best),
         md(_best_feedback(best)),
         row.rating == "best",
+        _seen(step, row, response),
+    )
+
+
+def _seen(step: content.Step, row: Answer, response: object) -> tuple[Seen, ...]:
+    """Return the step's choices (or options) in the order this trainee saw them."""
+    if isinstance(step, content.Decision):
+        by_id = {c.id: c for c in step.choices}
+        order = [i for i in (row.shown or [c.id for c in step.choices]) if i in by_id]
+        return tuple(Seen(by_id[i].text, by_id[i].rating, i == response) for i in order)
+    if step.type == "ordering":
+        return ()
+    picked = set(response) if isinstance(response, tuple | list) else {response}
+    order = row.shown or list(range(len(step.options)))
+    return tuple(
+        Seen(step.options[i].text, "best" if step.options[i].correct else "poor", i in picked)
+        for i in order
+        if 0 <= i < len(step.options)
     )
 
 

@@ -8,7 +8,7 @@ from typing import TypeVar
 from flask import Blueprint, Flask, abort, current_app, request
 from flask_login import current_user
 
-from course.content import shuffled_items
+from course.content import shown_order, shuffled_items
 from course.extensions import login_manager
 from course.models import Role
 from course.services.catalogue import markdown_html
@@ -54,4 +54,6 @@ def register(app: Flask) -> None:
         app.register_blueprint(module.bp)
     errors.register(app)
     app.before_request(guard)
-    app.jinja_env.globals.update(markdown_html=markdown_html, shuffled_items=shuffled_items)
+    app.jinja_env.globals.update(
+        markdown_html=markdown_html, shuffled_items=shuffled_items, shown_order=shown_order
+    )

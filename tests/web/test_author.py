@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from tests.conftest import FIXTURE_COURSE, post_form
 
+POOR = "Call the host and hold the talks, but only after all of them have been there."
+
 
 def test_overview_lists_modules_with_versions(instructor, course):
     client, _ = instructor
@@ -36,7 +38,7 @@ def test_question_statistics(instructor, login, course):
         post_form(trainee, url, {"step": "first", "choice": choice}, token_from=url)
     html = client.get("/author/quizzes/basics-one-quiz").get_data(as_text=True)
     assert "<strong>3</strong> answered" in html and "<strong>67%</strong> chose the best" in html
-    assert '<td>A tempting mistake.</td><td>poor</td><td class="num">1</td>' in html
+    assert f'<td>{POOR}</td><td>poor</td><td class="num">1</td>' in html
     assert client.get("/author/quizzes/nope").status_code == 404
 
 
@@ -73,7 +75,7 @@ def test_draft_of_a_quiz_and_bad_names(instructor, course):
     html = post_form(
         client, "/author/draft", {"name": "quizzes/basics-one.yaml", "source": source}
     ).get_data(as_text=True)
-    assert "no problems" in html and "A tempting mistake. — <strong>poor</strong>" in html
+    assert "no problems" in html and f"{POOR} — <strong>poor</strong>" in html
     named = post_form(client, "/author/draft", {"name": "../etc/passwd", "source": "x"})
     assert "Name the file modules/&lt;id&gt;.md" in named.get_data(as_text=True)
     assert client.get("/author/draft?module=nope").status_code == 404

@@ -96,9 +96,9 @@ def test_full_scenario_with_immediate_feedback(trainee, course, query):
     answer(client, url, "second", option="0")
     answer(client, url, "third", choice="a")
     result = client.get(url).get_data(as_text=True)
-    assert "It worked" in result and "67%" in result and "not passed" in result
+    assert "It failed" in result and "67%" in result and "not passed" in result
     attempt = query(select(Attempt))
-    assert attempt.status == "finished" and attempt.outcome == "success"
+    assert attempt.status == "finished" and attempt.outcome == "failure"
     assert attempt.judged_by["pass_mark"] == 0.7 and attempt.judged_by["params_hash"]
     kinds = query(select(Event.kind).where(Event.user_id == user.id).order_by(Event.id), many=True)
     assert kinds.count("choice-made") == 3 and kinds[-1] == "quiz-failed"
@@ -195,7 +195,7 @@ def test_end_feedback_is_hidden_until_the_end(login, course):
     answer(client, url, "second", option="0")
     answer(client, url, "third", choice="a")
     result = client.get(url).get_data(as_text=True)
-    assert "Poor, because it fails." in result and "It worked" in result
+    assert "Poor, because it fails." in result and "It failed" in result
     assert client.get(f"{url}/feedback/0").status_code == 200
 
 
