@@ -26,7 +26,9 @@ def test_steps_update_in_place(page: Page, fixture_course, create_user):
     page.goto("/learn/quizzes/basics-one-quiz")
     page.get_by_role("button", name="Start the scenario").click()
     page.evaluate("window.__sameDocument = true")
-    page.get_by_label("A tempting mistake.").check()
+    page.get_by_label(
+        "Call the host and hold the talks, but only after all of them have been there."
+    ).check()
     page.get_by_role("button", name="Submit my answer").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Feedback")
     expect(page).to_have_url(re.compile(r"/feedback/0$"))
