@@ -198,6 +198,9 @@ def unlocked(snap: Snapshot, module: ModuleSpec) -> bool:
 # Practice is spaced: a competency practised less than this long ago is not sent back for review
 # or extra practice yet (drilling the same scenario within the hour teaches little and loops).
 SPACING = timedelta(days=1)
+# A mastered competency is due for review once its estimate has fallen this far below the
+# threshold: a review for every point of decay would crowd out the course.
+REVIEW_MARGIN = 0.10
 
 
 def rested(snap: Snapshot, competency: str) -> bool:
@@ -212,7 +215,10 @@ def review_due(snap: Snapshot) -> list[str]:
     due = [
         c
         for c, cs in snap.state.competencies.items()
-        if c in snap.mastery and cs.mastered and not snap.mastered(c) and rested(snap, c)
+        if c in snap.mastery
+        and cs.mastered
+        and snap.mastery[c] < snap.threshold(c) - REVIEW_MARGIN
+        and rested(snap, c)
     ]
     order = {c: i for i, c in enumerate(snap.mastery)}
     return sorted(due, key=lambda c: (snap.mastery[c], order[c]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import timedelta
@@ -141,11 +142,12 @@ def answer(
     attempt.current_step = content.resolve(
         played.quiz, graded_answers(attempt.answers, graded.next)
     )
+    repeat = (step_id, _key(response)) in _earlier_answers(attempt)
     learning.add_event(
         user.id,
         "choice-made",
         course,
-        _observations(played, graded),
+        _observations(played, graded, repeat),
         module_slug=played.quiz.module,
         attempt_id=attempt.id,
         data={"step": step_id, "rating": graded.rating, "value": graded.value},
@@ -197,7 +199,28 @@ def _source(played: Played) -> str:
     return "review" if passed_before else "scenario"
 
 
-def _observations(played: Played, graded: content.Graded) -> tuple[engine.Observation, ...]:
+def _earlier_answers(attempt: Attempt) -> set[tuple[str, str]]:
+    """Return (step, response) of every answer the trainee gave in earlier attempts at the quiz."""
+    rows = db.session.execute(
+        select(Answer.step_id, Answer.response)
+        .join(Attempt, Attempt.id == Answer.attempt_id)
+        .where(
+            Attempt.user_id == attempt.user_id,
+            Attempt.quiz_id == attempt.quiz_id,
+            Attempt.number < attempt.number,
+        )
+    )
+    return {(step_id, _key(response)) for step_id, response in rows}
+
+
+def _key(response: object) -> str:
+    """Return a comparable form of a stored or fresh response."""
+    return json.dumps(_plain(response))
+
+
+def _observations(
+    played: Played, graded: content.Graded, repeat: bool
+) -> tuple[engine.Observation, ...]:
     source = _source(played)
     now = utcnow()
     return engine.per_step(
@@ -209,6 +232,7 @@ def _observations(played: Played, graded: content.Graded) -> tuple[engine.Observ
                 source=source,
                 module_id=played.quiz.module,
                 at=now,
+                repeat=repeat,
             )
             for e in graded.evidence
         ]
@@ -260,12 +284,19 @@ def _finish(user: User, played: Played, course: Course) -> None:
                 score=result.score,
                 per_competency=result.per_competency,
                 at=now,
+                fresh=_fresh(attempt),
             )
         ],
         module_slug=quiz.module,
         attempt_id=attempt.id,
         data={"score": result.score, "pass_mark": quiz.pass_mark},
     )
+
+
+def _fresh(attempt: Attempt) -> bool:
+    """Say whether an attempt gave any answer the trainee had not given before to that step."""
+    earlier = _earlier_answers(attempt)
+    return any((a.step_id, _key(a.response)) not in earlier for a in attempt.answers)
 
 
 def _plain(response: object) -> object:

@@ -169,17 +169,19 @@ def test_decayed_mastery_puts_a_review_on_the_path(engine: Engine) -> None:
     state = engine.replay(
         [*answers("roles", "best", 4, source="placement"), PlacementFinished(at=at(0, 5))]
     )
-    # 0.15 + 0.836 * 0.99^t drops below 0.95 after 4.4 days
-    assert engine.recommend(state, at(4)).kind != "review"
-    rec = engine.recommend(state, at(5))
+    # 0.15 + 0.836 * 0.99^t drops below 0.95 after 4.4 days, and below the review margin
+    # (0.95 - 0.10) after 17.1 days
+    assert engine.recommend(state, at(5)).kind != "review"
+    assert engine.recommend(state, at(17)).kind != "review"
+    rec = engine.recommend(state, at(18))
     assert (rec.kind, rec.module_id) == ("review", "found-1")
     assert rec.text == (
-        "Military roles mastery has decayed to 94% < 95% since you last practised it on 3 Nov: "
+        "Military roles mastery has decayed to 84% < 95% since you last practised it on 3 Nov: "
         "Roles at the table reviews it."
     )
-    assert statuses(engine, state, 5)["found-1"] == (
+    assert statuses(engine, state, 18)["found-1"] == (
         "review-due",
-        "Military roles has decayed to 94% < 95% since 3 Nov",
+        "Military roles has decayed to 84% < 95% since 3 Nov",
     )
 
 

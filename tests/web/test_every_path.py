@@ -22,7 +22,7 @@ from course.services import ServiceError, catalogue, importer, learning, scenari
 
 ROOT = Path(__file__).resolve().parents[2]
 STRATEGIES = {"weak": 0.25, "average": 0.55, "strong": 0.9, "guesser": None}
-# Trainees per strategy: CI runs 4 x 5; `PATH_TRAINEES=100` plays 400 (docs/engine.md).
+# Trainees per strategy: CI runs 4 x 5; `PATH_TRAINEES=75` plays 300 (docs/engine.md).
 TRAINEES = int(os.environ.get("PATH_TRAINEES", "5"))
 MAX_ACTIONS = 160
 REPEATS = 6  # the same recommendation this many times in a row is a loop
