@@ -165,6 +165,8 @@ def _one_prereq(p: Mapping[str, Any], n: Names, now: datetime) -> str:
     """Say how one prerequisite was met."""
     if p.get("competency"):
         return f"you reached {pct(p['mastery'])} in {n.comp(p['competency'])}"
+    if p["how"] == "spent":
+        return f"you used every attempt at its prerequisite {n.module(p['module'])}"
     verb = {"placement": "placed out of", "completed": "completed"}.get(p["how"], "passed")
     return f"you {verb} its prerequisite {n.module(p['module'])} on {when(p['at'], now)}"
 

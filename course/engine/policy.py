@@ -449,7 +449,9 @@ def _gain_recommendation(snap: Snapshot, module: ModuleSpec) -> Recommendation:
 def _prereq_data(snap: Snapshot, prereq: Prereq) -> dict[str, Any]:
     """Describe how a prerequisite was met."""
     if prereq.module is not None:
-        at, how = snap.done.get(prereq.module, (None, "passed"))
+        if prereq.module not in snap.done:  # spent: every attempt used without a pass
+            return {"module": prereq.module, "at": None, "how": "spent"}
+        at, how = snap.done[prereq.module]
         return {"module": prereq.module, "at": at.isoformat() if at else None, "how": how}
     return {"competency": prereq.competency, "mastery": snap.mastery[prereq.competency or ""]}
 
@@ -533,7 +535,11 @@ def completion(
 ) -> Completion:
     """Say whether the course is complete for a learner, and what is left or stuck."""
     snap = snapshot(engine, state, now, rules)
-    goals = [m.id for m in engine.catalogue.modules if m.kind == "capstone"]
+    modules = engine.catalogue.modules
+    # The capstones are the course's final assessment; a course without any ends with its modules.
+    goals = [m.id for m in modules if m.kind == "capstone"] or [
+        m.id for m in modules if m.kind != "refresher"
+    ]
     goals += [m for m in snap.rules.required if m in engine.modules and m not in goals]
     spent_ids = tuple(m.id for m in engine.catalogue.modules if spent(snap, m.id))
     left = tuple(m for m in goals if m not in snap.done and m not in spent_ids)

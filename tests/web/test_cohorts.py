@@ -208,3 +208,27 @@ def test_trainee_sees_the_target_date_and_required_modules(admin, login, course,
     html = trainee_client.get("/learn/").get_data(as_text=True)
     assert "target date is <strong>15 Jan 2027</strong>" in html
     assert "Required modules still to do: Advanced one." in html
+
+
+def test_spent_attempts_move_the_path_on_and_flag_the_trainee(admin, login, course, app):
+    client, _ = admin
+    trainee_client, trainee = login(Role.TRAINEE, display_name="Stuck Officer")
+    cohort_id = make_cohort(app, trainee)
+    post_form(trainee_client, "/learn/welcome/skip", token_from="/learn/welcome")
+    for _ in range(3):  # basics-one allows three attempts to pass
+        url = post_form(
+            trainee_client,
+            "/learn/quizzes/basics-one-quiz/start",
+            token_from="/learn/quizzes/basics-one-quiz",
+        ).headers["Location"]
+        for step, field, value in (("first", "choice", "b"), ("second", "option", "1")):
+            post_form(trainee_client, url, {"step": step, field: value}, token_from=url)
+        post_form(trainee_client, url, {"step": "third", "choice": "b"}, token_from=url)
+    path = trainee_client.get("/learn/").get_data(as_text=True)
+    assert "Try again: Basics one" not in path  # no retry the platform would refuse
+    assert "you used every attempt at its prerequisite Basics one" in path
+    assert "Attempts used up without a pass (your instructor decides): Basics one." in path
+    refused = trainee_client.get("/learn/quizzes/basics-one-quiz").get_data(as_text=True)
+    assert "You have used all 3 attempts at this quiz." in refused
+    html = client.get(f"/admin/cohorts/{cohort_id}").get_data(as_text=True)
+    assert "used every attempt at Basics one without passing" in html
