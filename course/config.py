@@ -35,6 +35,9 @@ class Config:
         self.ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", "2"))
         self.ARGON2_MEMORY_KIB = int(os.environ.get("ARGON2_MEMORY_KIB", "19456"))
         self.TRUST_PROXY = _flag("TRUST_PROXY", False)
+        # A session ends after this long without a request, and this long after login, whatever.
+        self.SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "60"))
+        self.SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+import time
+
+from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
@@ -24,8 +27,10 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def add_headers(response: Response) -> Response:
-    """Add the security headers to every response."""
+    """Add the security headers to every response; signed-in pages are never stored."""
     response.headers.setdefault("Content-Security-Policy", CSP)
+    if current_user.is_authenticated or "_user_id" in session:
+        response.headers["Cache-Control"] = "no-store"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
@@ -45,9 +50,38 @@ def load_user(session_id: str) -> object:
     return user if user is not None and user.session_token == token else None
 
 
+SEEN_EVERY = 60  # seconds: how often the last-seen time in the cookie is refreshed
+
+
+def start_session() -> None:
+    """Stamp a new login with its start time (for the absolute lifetime)."""
+    session["login_at"] = session["seen_at"] = int(time.time())
+
+
+def enforce_lifetimes() -> Response | None:
+    """End a session that has been idle, or alive, longer than the configured limits."""
+    if not current_user.is_authenticated:
+        return None
+    if "login_at" not in session:  # a session from before lifetimes were kept: start counting
+        start_session()
+    now = int(time.time())
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    absolute = current_app.config["SESSION_ABSOLUTE_HOURS"] * 3600
+    login_at, seen_at = session.get("login_at", 0), session.get("seen_at", 0)
+    if now - seen_at > idle or now - login_at > absolute:
+        logout_user()
+        session.clear()
+        flash("Your session has ended. Please log in again.", "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if now - seen_at >= SEEN_EVERY:
+        session["seen_at"] = now
+    return None
+
+
 def init_app(app: Flask) -> None:
     """Install the session interface, the headers and, behind a proxy, ProxyFix."""
     app.session_interface = SessionInterface()
+    app.before_request(enforce_lifetimes)
     app.after_request(add_headers)
     if app.config.get("TRUST_PROXY"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from functools import cache
@@ -42,12 +43,29 @@ def check_password_rules(password: str) -> None:
         raise ServiceError(f"Use at most {MAX_PASSWORD} characters.", "password")
 
 
+# Characters that can disguise a name: bidirectional overrides and isolates, zero-width ones.
+DISGUISING = frozenset(
+    "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2066\u2067\u2068\u2069\ufeff"
+)
+
+
+def display_name_problem(name: str) -> str | None:
+    """Say what is wrong with a display name, or None."""
+    if any(unicodedata.category(c) in ("Cc", "Cf") or c in DISGUISING for c in name):
+        return "Use letters, digits, spaces and punctuation: no control or invisible characters."
+    return None
+
+
 def create_user(
     email: str, display_name: str, role: Role | str, password: str, username: str | None = None
 ) -> User:
     """Create an account; refuse a duplicate email or username."""
     email = email.strip().lower()
     username = (username or email.split("@")[0]).strip().lower()
+    problem = display_name_problem(display_name)
+    if problem:
+        raise ServiceError(problem, "display_name")
     check_password_rules(password)
     if db.session.scalar(
         select(User.id).where(or_(User.email == email, User.username == username))
@@ -155,3 +173,9 @@ def set_password(user: User, password: str) -> None:
     """Store a new password hash and log out the account's other sessions (caller commits)."""
     user.password_hash = hasher().hash(password)
     user.end_sessions()
+
+
+def end_sessions(user: User) -> None:
+    """Log the account out everywhere: every session cookie issued so far stops working."""
+    user.end_sessions()
+    db.session.commit()

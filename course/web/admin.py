@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 from course.models import Role
 from course.services import ServiceError, accounts, catalogue, directory, reports
 from course.web import audience
-from course.web.forms import ConfirmForm, new_password_field
+from course.web.forms import ConfirmForm, display_name_rule, new_password_field
 
 bp = audience(Blueprint("admin", __name__, url_prefix="/admin"), Role.ADMIN)
 
@@ -46,7 +46,8 @@ class UserForm(FlaskForm):
         ],
     )
     display_name = StringField(
-        "Display name", validators=[DataRequired("Enter a name."), Length(max=120)]
+        "Display name",
+        validators=[DataRequired("Enter a name."), Length(max=120), display_name_rule],
     )
     role = SelectField("Role", choices=[SelectChoice(r.value, r.label) for r in Role])
     password = new_password_field("Initial password", "Enter an initial password.")
@@ -139,16 +140,13 @@ def confirm_reset_password(user_id: int) -> str:
 
 
 @bp.post("/users/<int:user_id>/password")
-def reset_password(user_id: int) -> Response:
-    if ConfirmForm().validate_on_submit():
-        user = directory.user(user_id)
-        password = accounts.reset_password(user)
-        flash(
-            f"New password for {user.display_name}: {password} - it is shown only this once; "
-            "pass it on securely.",
-            "success",
-        )
-    return redirect(url_for("admin.users"))
+def reset_password(user_id: int) -> str | Response:
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("admin.users"))
+    user = directory.user(user_id)
+    password = accounts.reset_password(user)
+    # Shown in this response only: never in the (signed, not encrypted) session cookie.
+    return render_template("admin/password_issued.html", user=user, password=password)
 
 
 class CohortForm(FlaskForm):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from flask import (
     Blueprint,
     current_app,
@@ -20,6 +23,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from course.extensions import limiter
 from course.models import Role
+from course.security import start_session
 from course.services import ServiceError, accounts
 from course.web import audience, public
 from course.web.forms import new_password_field
@@ -57,10 +61,23 @@ def _login_limit() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    """Return a same-site path to go to after login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("home.index")
+    """Return a same-site path to go to after login, judged as a browser would read it.
+
+    Browsers drop tabs and newlines anywhere, trim control characters and spaces at the ends and
+    read a backslash as a slash, so the check is made on the URL after those steps: no scheme, no
+    host, one leading slash. Anything else goes home.
+    """
+    home = url_for("home.index")
+    if not target:
+        return home
+    cleaned = re.sub(r"[\t\n\r]", "", target).strip("".join(map(chr, range(33))))
+    cleaned = cleaned.replace("\\", "/")
+    if any(ord(c) < 32 or ord(c) == 127 for c in cleaned):
+        return home
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc or not cleaned.startswith("/") or cleaned.startswith("//"):
+        return home
+    return cleaned
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -75,6 +92,7 @@ def login() -> str | Response:
         if user is not None:
             session.clear()  # a fresh session on login: no fixation
             login_user(user)
+            start_session()
             return redirect(_safe_next(request.args.get("next")))
         form.login.errors.append("That email/username and password do not match an active account.")
     return render_template("auth/login.html", form=form)
@@ -83,6 +101,7 @@ def login() -> str | Response:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
+    accounts.end_sessions(current_user._get_current_object())  # a copied cookie dies too
     logout_user()
     session.clear()
     flash("You are logged out.", "info")

@@ -1,8 +1,8 @@
 """Forms and fields shared by several blueprints."""
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms import Field, Form, PasswordField
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from course.services import accounts
 
@@ -24,3 +24,10 @@ def new_password_field(label: str, missing: str) -> PasswordField:
             ),
         ],
     )
+
+
+def display_name_rule(form: Form, field: Field) -> None:
+    """Refuse control, bidirectional-override and zero-width characters in a name."""
+    problem = accounts.display_name_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)

@@ -113,8 +113,12 @@ def test_reset_password_shows_it_once(admin, create_user, app):
         follow_redirects=True,
     )
     html = response.get_data(as_text=True)
-    password = html.split(f"New password for {other.display_name}: ")[1].split(" ")[0]
+    password = html.split('<code class="secret">')[1].split("</code>")[0]
     assert len(password) >= 12
+    assert response.headers["Cache-Control"] == "no-store"
+    assert password not in client.get("/admin/users").get_data(as_text=True)  # shown once
+    with client.session_transaction() as cookie:  # never travels in the session cookie
+        assert password not in repr(dict(cookie))
     fresh = app.test_client()
     login = post_form(fresh, "/login", {"login": other.email, "password": password})
     assert login.status_code == 302

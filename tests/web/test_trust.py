@@ -1,0 +1,106 @@
+"""Sessions that end, redirects that stay home, names that cannot disguise, pages not stored."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from course.models import Role
+from tests.conftest import PASSWORD, csrf_token, post_form
+
+
+def cookie_of(client) -> str:  # noqa: ANN001
+    return client.get_cookie("session").value
+
+
+def test_logout_ends_the_session_on_the_server(login, app) -> None:  # noqa: ANN001
+    client, _ = login(Role.TRAINEE)
+    copied = cookie_of(client)
+    post_form(client, "/logout", token_from="/learn/")
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    response = thief.get("/learn/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(("setting", "age"), [("idle", 61 * 60), ("absolute", 13 * 3600)])
+def test_sessions_end_when_idle_or_old(login, setting, age) -> None:  # noqa: ANN001
+    client, _ = login(Role.TRAINEE)
+    assert client.get("/learn/").status_code in (200, 302)
+    with client.session_transaction() as session:
+        if setting == "idle":
+            session["seen_at"] -= age
+        else:
+            session["login_at"] -= age
+            session["seen_at"] = int(time.time())
+    response = client.get("/learn/modules")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert client.get("/learn/modules").status_code == 302  # and it stays ended
+
+
+def test_authenticated_pages_are_not_stored(login, client) -> None:  # noqa: ANN001
+    trainee, _ = login(Role.TRAINEE)
+    assert trainee.get("/learn/modules").headers["Cache-Control"] == "no-store"
+    assert "no-store" not in client.get("/login").headers.get("Cache-Control", "")
+
+
+def redirect_variants() -> list[str]:
+    """Return next= values a browser could read as another site, built from pieces."""
+    hosts = ["evil.example", "evil.example:443", "@evil.example", "127.0.0.1.evil.example"]
+    starts = ["//", "\\\\", "/\\", "\\/", "/\t/", "/\n/", " //", "\x00//", "\x1f//", "\t//"]
+    schemes = ["https:", "http:", "javascript:", "JaVaScRiPt:", "data:", " https:", "https:/"]
+    found = [start + host for start in starts for host in hosts]
+    found += [scheme + "//" + host for scheme in schemes for host in hosts]
+    found += ["javascript:alert(1)", "https:evil.example", "\\\\evil.example\\x", "///evil.example"]
+    found += ["/\\/evil.example", "/ /evil.example".replace(" ", "\t"), "\r\n//evil.example"]
+    return found
+
+
+@pytest.mark.parametrize("target", redirect_variants())
+def test_login_never_redirects_off_site(create_user, app, target) -> None:  # noqa: ANN001
+    user = create_user(Role.TRAINEE)
+    client = app.test_client()
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"login": user.email, "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    resolved = urlsplit(urljoin("http://localhost/login", location))
+    assert (resolved.scheme, resolved.netloc) == ("http", "localhost"), (target, location)
+    assert not any(ord(c) < 32 for c in location)
+
+
+def test_login_keeps_a_same_site_next(create_user, app) -> None:  # noqa: ANN001
+    user = create_user(Role.TRAINEE)
+    client = app.test_client()
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login",
+        query_string={"next": "/learn/modules?x=1"},
+        data={"login": user.email, "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.headers["Location"] == "/learn/modules?x=1"
+
+
+@pytest.mark.parametrize(
+    "name", ["Eve\u202egnp.exe", "Zero\u200bWidth", "Tab\tName", "Bell\x07", "Iso\u2067late"]
+)
+def test_display_names_cannot_disguise(admin, name) -> None:  # noqa: ANN001
+    client, _ = admin
+    response = post_form(
+        client,
+        "/admin/users",
+        {
+            "email": "new.officer@example.org",
+            "display_name": name,
+            "role": "trainee",
+            "password": "a-long-enough-password",
+        },
+    )
+    assert response.status_code == 200
+    assert "no control or invisible characters" in response.get_data(as_text=True)
