@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from flask import Blueprint, Flask, abort, current_app, request
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from course.content import shown_order, shuffled_items
 from course.extensions import login_manager
@@ -45,14 +46,36 @@ def guard() -> object:
     return None
 
 
+class IdConverter(IntegerConverter):
+    """Integer ids in URLs, within what every database column holds: larger ones are 404."""
+
+    def __init__(self, url_map: object, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)  # type: ignore[arg-type]
+
+
+def refuse_hostile_input() -> None:
+    """Refuse NUL bytes anywhere in a query or a form (PostgreSQL cannot store them), and files
+    sent to forms that take none (a text field sent as a file): 400."""
+    if request.files:
+        abort(400)
+    values = [*request.args.keys(), *request.args.values()]
+    if request.method != "GET":
+        values += [*request.form.keys(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
 def register(app: Flask) -> None:
     """Register every blueprint and the guard."""
     from course.web import admin, author, errors, home, learn
     from course.web import auth as auth_views
 
+    app.url_map.converters["int"] = IdConverter
     for module in (auth_views, home, learn, author, admin):
         app.register_blueprint(module.bp)
     errors.register(app)
+    app.before_request(refuse_hostile_input)
     app.before_request(guard)
     app.jinja_env.globals.update(
         markdown_html=markdown_html, shuffled_items=shuffled_items, shown_order=shown_order
