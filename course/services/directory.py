@@ -80,7 +80,7 @@ def toggle_active(user_id: int, acting_user_id: int) -> User:
     user = db.get_or_404(User, user_id)
     if user.id == acting_user_id:
         raise ServiceError("You cannot deactivate your own account.")
-    if user.role is Role.ADMIN and user.active and _active_admins() == 1:
+    if user.role is Role.ADMIN and user.active and _lock_active_admins() == [user.id]:
         raise ServiceError("This is the last active administrator.")
     user.active = not user.active
     user.end_sessions()
@@ -88,13 +88,12 @@ def toggle_active(user_id: int, acting_user_id: int) -> User:
     return user
 
 
-def _active_admins() -> int:
-    return (
-        db.session.scalar(
-            select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active)
-        )
-        or 0
-    )
+def _lock_active_admins() -> list[int]:
+    """Return the ids of the active administrators, with their rows locked until commit, so that
+    two administrators deactivating each other at once cannot leave none (SQLite's write
+    transactions already run one at a time)."""
+    query = select(User.id).where(User.role == Role.ADMIN, User.active).order_by(User.id)
+    return list(db.session.scalars(query.with_for_update()))
 
 
 def cohort(cohort_id: int) -> Cohort:

@@ -70,3 +70,32 @@ def test_sqlite_read_then_write_transactions_do_not_fail_under_threads(app, crea
     assert errors == []
     with app.app_context():
         assert db.session.get(User, user.id).display_name.endswith("." * 60)
+
+
+def test_two_admins_deactivating_each_other_at_once_leave_one(login, app, query):
+    from course.models import Role
+
+    (one, first), (two, second) = login(Role.ADMIN), login(Role.ADMIN)
+    targets = {one: second.id, two: first.id}
+    tokens = {
+        client: re.search(
+            r'name="csrf_token" type="hidden" value="([^"]+)"',
+            client.get(f"/admin/users/{targets[client]}/active").get_data(as_text=True),
+        ).group(1)
+        for client in (one, two)
+    }
+    barrier, codes = threading.Barrier(2), []
+
+    def deactivate(client) -> None:  # noqa: ANN001
+        barrier.wait()
+        url = f"/admin/users/{targets[client]}/active"
+        codes.append(client.post(url, data={"csrf_token": tokens[client]}).status_code)
+
+    threads = [threading.Thread(target=deactivate, args=(c,)) for c in (one, two)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert codes == [302, 302]
+    active = select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active)
+    assert query(active) == 1
