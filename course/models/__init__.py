@@ -1,6 +1,6 @@
 """Database rows, one file per family."""
 
-from course.models.accounts import Cohort, CohortMember, Role, User
+from course.models.accounts import Cohort, CohortMember, LoginFailure, Role, User
 from course.models.content import ContentSet, Module, ModuleVersion, Quiz, QuizVersion
 from course.models.learning import (
     Answer,
@@ -22,6 +22,7 @@ __all__ = [
     "Event",
     "JudgingRules",
     "LearnerState",
+    "LoginFailure",
     "Module",
     "ModuleProgress",
     "ModuleVersion",

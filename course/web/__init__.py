@@ -60,6 +60,7 @@ def refuse_hostile_input() -> None:
     if request.files:
         abort(400)
     values = [*request.args.keys(), *request.args.values()]
+    values += [v for v in (request.view_args or {}).values() if isinstance(v, str)]
     if request.method != "GET":
         values += [*request.form.keys(), *request.form.values()]
     if any("\x00" in value for value in values):

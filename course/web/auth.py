@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from course.extensions import limiter
 from course.models import Role
 from course.security import start_session
-from course.services import ServiceError, accounts
+from course.services import ServiceError, accounts, throttle
 from course.web import audience, public
 from course.web.forms import new_password_field
 
@@ -83,19 +83,32 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
-def login() -> str | Response:
+def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        keys = (throttle.account_key(form.login.data), f"address:{request.remote_addr}")
+        delay = throttle.wait(keys)
+        if delay:
+            form.login.errors.append(_too_many(delay))
+            return render_template("auth/login.html", form=form), 429
         user = accounts.authenticate(form.login.data, form.password.data)
         if user is not None:
+            throttle.succeeded(keys[0])
             session.clear()  # a fresh session on login: no fixation
             login_user(user)
             start_session()
             return redirect(_safe_next(request.args.get("next")))
+        throttle.failed(keys)
         form.login.errors.append("That email/username and password do not match an active account.")
     return render_template("auth/login.html", form=form)
+
+
+def _too_many(seconds: int) -> str:
+    """Say how long to wait after too many failed attempts."""
+    wait = f"{seconds} seconds" if seconds < 120 else f"{(seconds + 59) // 60} minutes"
+    return f"Too many failed attempts for this account or address. Try again in {wait}."
 
 
 @bp.post("/logout")
@@ -109,14 +122,21 @@ def logout() -> Response:
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-def password() -> str | Response:
+def password() -> str | Response | tuple[str, int]:
     form = PasswordForm()
     if form.validate_on_submit():
+        key = f"password:{current_user.id}"
+        delay = throttle.wait([key])
+        if delay:
+            form.current_password.errors.append(_too_many(delay))
+            return render_template("auth/password.html", form=form), 429
         try:
             accounts.change_password(
                 current_user, form.current_password.data, form.new_password.data
             )
         except ServiceError as error:
+            if error.field == "current_password":
+                throttle.failed([key])
             getattr(form, error.field or "new_password").errors.append(error.message)
         else:
             login_user(current_user._get_current_object())  # this browser stays signed in

@@ -87,9 +87,9 @@ def test_login_is_rate_limited(client, app):
     codes = [
         client.post(
             "/login",
-            data={"login": "x@example.org", "password": "nope nope nope", "csrf_token": token},
+            data={"login": f"x{i}@example.org", "password": "nope nope", "csrf_token": token},
         ).status_code
-        for _ in range(limit + 1)
+        for i in range(limit + 1)
     ]
     assert codes[:limit] == [200] * limit
     assert codes[-1] == 429

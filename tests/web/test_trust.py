@@ -68,6 +68,9 @@ def test_login_never_redirects_off_site(create_user, app, target) -> None:  # no
         query_string={"next": target},
         data={"login": user.email, "password": PASSWORD, "csrf_token": token},
     )
+    if "\x00" in target:  # a NUL byte is refused before anything else
+        assert response.status_code == 400
+        return
     assert response.status_code == 302
     location = response.headers["Location"]
     resolved = urlsplit(urljoin("http://localhost/login", location))
