@@ -1,8 +1,11 @@
 """Friendly error pages."""
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+
+from course.extensions import db
 
 MESSAGES = {
     400: "The request could not be understood. Go back, reload the page and try again.",
@@ -12,6 +15,8 @@ MESSAGES = {
     413: "The file you sent is too large.",
     429: "Too many attempts in a short time. Wait a minute, then try again.",
     500: "Something went wrong on our side. Your work up to your last saved step is safe.",
+    503: "The platform cannot reach its database just now. Your work up to your last saved step "
+    "is safe; try again in a minute.",
 }
 
 
@@ -31,6 +36,20 @@ def register(app: Flask) -> None:
             "This form has expired or was not sent from this site "
             f"({error.description}). Reload the page and submit it again.",
         )
+
+    @app.errorhandler(OperationalError)
+    def database_unreachable(error: OperationalError) -> tuple[str, int]:
+        # The connection pool pings before use, so the next request after the database returns
+        # works again: no restart needed.
+        try:
+            db.session.rollback()
+        except OperationalError:
+            db.session.close()
+        app.logger.error("database unreachable: %s", error.orig)
+        # A page that needs nothing from the database, not even who is logged in: rendered
+        # without the context processors (Flask-Login's would load the user).
+        page = app.jinja_env.get_template("unavailable.html")
+        return page.render(message=MESSAGES[503], request=request, url_for=url_for), 503
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
