@@ -12,7 +12,7 @@ def test_secret_key_from_the_environment_or_a_private_file(monkeypatch, tmp_path
     assert Config(str(tmp_path)).SECRET_KEY == "from-the-environment"
     monkeypatch.delenv("SECRET_KEY")
     first = Config(str(tmp_path)).SECRET_KEY
-    assert len(first) == 64 and Config(str(tmp_path)).SECRET_KEY == first
+    assert len(first) == 64 and first == Config(str(tmp_path)).SECRET_KEY
     assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
 
 
