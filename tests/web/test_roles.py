@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from werkzeug.routing import Rule
+from werkzeug.routing.converters import NumberConverter
 
 from course.models import Role
 from course.web import AUDIENCES
@@ -24,7 +25,7 @@ PUBLIC = {"auth.login", "static"}
 def sample_url(app, rule: Rule) -> str:
     """Build a rule's URL with sample values for its arguments."""
     values = {
-        arg: 1 if type(conv).__name__ in {"IntegerConverter", "NumberConverter"} else "x"
+        arg: 1 if isinstance(conv, NumberConverter) else "x"
         for arg, conv in rule._converters.items()
     }
     return app.url_map.bind("localhost").build(rule.endpoint, values, method=None)
