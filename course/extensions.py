@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -53,3 +53,7 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     with app.app_context():
         sqlite.tune(db.engine)
+
+    @app.before_request
+    def _reads_begin_deferred() -> None:
+        sqlite.READ_ONLY.set(request.method in ("GET", "HEAD"))

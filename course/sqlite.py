@@ -1,12 +1,17 @@
-"""SQLite settings for several workers: WAL, a busy timeout, foreign keys, BEGIN IMMEDIATE."""
+"""SQLite settings for several workers: WAL, a busy timeout, foreign keys, BEGIN IMMEDIATE for
+transactions that may write and a deferred BEGIN for requests that only read."""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Engine, event
 
 BUSY_TIMEOUT_MS = 10_000
+# Set per request: a GET never writes (a test holds every GET route to that), so its transaction
+# can begin deferred and read alongside a writer instead of queueing behind it.
+READ_ONLY: ContextVar[bool] = ContextVar("read_only", default=False)
 
 
 def tune(engine: Engine) -> None:
@@ -31,4 +36,4 @@ def _on_connect(dbapi_connection: Any, _record: object) -> None:
 
 def _on_begin(connection: Any) -> None:
     # A read that later writes would fail at once with "database is locked" under a deferred BEGIN.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.exec_driver_sql("BEGIN" if READ_ONLY.get() else "BEGIN IMMEDIATE")

@@ -149,53 +149,47 @@ def recompute(course: Course, user_ids: Iterable[int] | None = None) -> int:
     return len(ids)
 
 
-def open_module(user: User, slug: str, course: Course) -> None:
-    """Record that the trainee opened a module."""
-    now = utcnow()
-    progress = _progress(user.id, slug)
-    progress.last_opened_at = now
-    add_event(
-        user.id,
-        "module-opened",
-        course,
-        [engine.ModuleOpened(module_id=slug, at=now)],
-        module_slug=slug,
-        at=now,
-    )
-    db.session.commit()
-
-
-def complete_module(user: User, slug: str, course: Course) -> None:
-    """Record that the trainee finished reading a module, and the time spent on this visit."""
+def complete_module(
+    user: User, slug: str, course: Course, opened_at: datetime | None = None
+) -> None:
+    """Record that the trainee read a module (its first opening too), and the reading time of
+    this visit: from when the page was served (opened_at, capped) to now."""
     ensure_open(user, slug, course)
     now = utcnow()
-    progress = _progress(user.id, slug)
-    progress.seconds += int(min(now - progress.last_opened_at, MAX_VISIT).total_seconds())
+    progress, first_open = _progress(user.id, slug)
+    started = min(max(opened_at or now, now - MAX_VISIT), now)
+    progress.seconds += int((now - started).total_seconds())
+    progress.last_opened_at = started
     first = progress.completed_at is None
     progress.completed_at = progress.completed_at or now
+    events: list[engine.Event] = [engine.ModuleCompleted(module_id=slug, at=now)]
+    if first_open:
+        events.insert(0, engine.ModuleOpened(module_id=slug, at=started))
     add_event(
         user.id,
         "module-completed",
         course,
-        [engine.ModuleCompleted(module_id=slug, at=now)],
+        events,
         module_slug=slug,
         at=now,
-        data={"first": first},
+        data={"first": first, "seconds": int((now - started).total_seconds())},
     )
     db.session.commit()
 
 
-def _progress(user_id: int, slug: str) -> ModuleProgress:
+def _progress(user_id: int, slug: str) -> tuple[ModuleProgress, bool]:
+    """Return the trainee's progress row for a module, locked, and whether it is new."""
     row = db.session.scalar(
         select(ModuleProgress)
         .where(ModuleProgress.user_id == user_id, ModuleProgress.module_slug == slug)
         .with_for_update()
     )
-    if row is None:
-        row = ModuleProgress(user_id=user_id, module_slug=slug)
-        db.session.add(row)
-        db.session.flush()
-    return row
+    if row is not None:
+        return row, False
+    row = ModuleProgress(user_id=user_id, module_slug=slug)
+    db.session.add(row)
+    db.session.flush()
+    return row, True
 
 
 def progress(user_id: int) -> dict[str, ModuleProgress]:
@@ -321,14 +315,12 @@ def ensure_open(user: User, slug: str, course: Course) -> None:
 
 
 def module_page(user: User, slug: str, course: Course) -> ModulePage | None:
-    """Return the reader's page for a module, recording the visit unless the module is locked."""
+    """Return the reader's page for a module (reading it writes nothing)."""
     info = course.module(slug)
     version = catalogue.module_version(slug) if info else None
     if info is None or version is None:
         return None
     status = module_status(user, slug, course)
-    if status.status != "locked":
-        open_module(user, slug, course)
     index = course.modules.index(info)
     neighbours = (
         course.modules[index - 1] if index else None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -54,7 +56,13 @@ def module(slug: str) -> str:
     page = learning.module_page(current_user, slug, course)
     if page is None:
         abort(404)
-    return render_template("learn/module.html", course=course, page=page, form=ConfirmForm())
+    return render_template(
+        "learn/module.html",
+        course=course,
+        page=page,
+        form=ConfirmForm(),
+        served=int(datetime.now(UTC).timestamp()),
+    )
 
 
 @bp.post("/modules/<slug>/complete")
@@ -63,13 +71,21 @@ def complete(slug: str) -> Response:
     info = course.module(slug) or abort(404)
     if ConfirmForm().validate_on_submit():
         try:
-            learning.complete_module(current_user, slug, course)
+            learning.complete_module(current_user, slug, course, _served_at())
         except learning.Locked as error:
             flash(error.message, "warning")
             return redirect(url_for("learn.module", slug=slug))
         if info.quiz_slug:
             return redirect(url_for("learn.quiz", slug=info.quiz_slug))
     return redirect(url_for("learn.path"))
+
+
+def _served_at() -> datetime | None:
+    """Return when the module page was served, from its form (None if missing or garbled)."""
+    value = request.form.get("served", "")
+    if not value.isdigit() or len(value) > 12:
+        return None
+    return datetime.fromtimestamp(int(value), UTC)
 
 
 @bp.get("/quizzes/<slug>")

@@ -1,0 +1,103 @@
+"""Reading a page never writes: no GET route, for any role, runs an INSERT, UPDATE or DELETE."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import event
+
+from course.extensions import db
+from course.models import CohortRule, Role
+from course.services import accounts
+from tests.conftest import post_form
+from tests.web.test_learn import play, start
+
+WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+
+
+def test_no_get_writes(app, login, course) -> None:  # noqa: ANN001
+    clients = {role: login(role)[0] for role in (Role.TRAINEE, Role.INSTRUCTOR, Role.ADMIN)}
+    trainee = clients[Role.TRAINEE]
+    post_form(trainee, "/learn/welcome/skip", token_from="/learn/welcome")
+    url = start(trainee)
+    play(trainee, url)
+    attempt_id = int(url.rsplit("/", 1)[1])
+    with app.app_context():
+        cohort = accounts.create_cohort("Readers", trainees=[])
+        cohort.rules.append(CohortRule(module_slug="basics-one", kind="required"))
+        db.session.commit()
+        cohort_id, rule_id = cohort.id, cohort.rules[0].id
+    values = {
+        "slug": "basics-one",
+        "attempt_id": attempt_id,
+        "position": 0,
+        "user_id": 1,
+        "cohort_id": cohort_id,
+        "rule_id": rule_id,
+        "number": 1,
+    }
+    written: list[tuple[str, str]] = []
+
+    def spy(conn, cursor, statement, *args: object) -> None:  # noqa: ANN001
+        if WRITES.match(statement):
+            written.append((current[0], statement.split("(")[0][:80]))
+
+    current = [""]
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", spy)
+    try:
+        for rule in app.url_map.iter_rules():
+            if "GET" not in rule.methods or rule.endpoint == "static":
+                continue
+            args = {a: values[a] for a in rule.arguments}
+            if rule.endpoint in ("learn.quiz", "author.quiz"):
+                args["slug"] = "basics-one-quiz"
+            path = app.url_map.bind("localhost").build(rule.endpoint, args)
+            for role, client in clients.items():
+                current[0] = f"{role.value} GET {path}"
+                assert client.get(path).status_code < 500
+    finally:
+        event.remove(engine, "before_cursor_execute", spy)
+    assert written == []
+
+
+def test_reading_time_comes_from_when_the_page_was_served(trainee, course, query) -> None:  # noqa: ANN001
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from course.models import ModuleProgress
+
+    client, _ = trainee
+    now = int(datetime.now(UTC).timestamp())
+    for served in (now - 300, now + 9999, "garbled", now - 86400):
+        post_form(
+            client,
+            "/learn/modules/basics-one/complete",
+            {"served": served},
+            token_from="/learn/modules/basics-one",
+        )
+    seconds = query(select(ModuleProgress.seconds))
+    assert 300 + 7200 <= seconds <= 300 + 7200 + 5  # 5 min, then 0, 0, then capped at 2 h
+
+
+def test_on_sqlite_a_reader_does_not_queue_behind_a_writer(app, trainee, course) -> None:  # noqa: ANN001
+    import time
+
+    import pytest
+    from sqlalchemy import create_engine
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("PostgreSQL readers never wait for writers")
+    client, _ = trainee
+    writer = create_engine(app.config["SQLALCHEMY_DATABASE_URI"]).connect()
+    writer.exec_driver_sql("BEGIN IMMEDIATE")  # another process is writing
+    try:
+        started = time.perf_counter()
+        assert client.get("/learn/modules/basics-one").status_code == 200
+        assert time.perf_counter() - started < 2  # not the 10 s busy timeout
+    finally:
+        writer.rollback()
+        writer.close()
+        writer.engine.dispose()
