@@ -31,7 +31,7 @@ days_between = bkt.days_between
 # called, the estimate alone (with forgetting) says whether it still holds.
 MIN_GOOD = 1.0
 RECENT_RATE = 0.3
-RECENT_BAR = 0.8
+RECENT_BAR = 0.9
 HOLD = 0.005
 # A finished scenario is one learning opportunity per competency it touched (not one per answered
 # step: a long scenario or a replay must not teach by sheer count); a competency the module does
