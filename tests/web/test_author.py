@@ -101,3 +101,17 @@ def test_version_history(instructor, course, app):
     assert "An introduction to Basics one." in old
     assert client.get("/author/modules/basics-one/versions/7").status_code == 404
     assert client.get("/author/modules/nope/versions").status_code == 404
+
+
+def test_draft_checker_runs_the_assessment_lint(instructor, course):
+    client, _ = instructor
+    source = (FIXTURE_COURSE / "quizzes" / "basics-one.yaml").read_text()
+    cued = source.replace("text: Hold the talks and call the host.", "text: " + "Plan. " * 40)
+    cued = cued.replace(
+        "text: Close the session on time.", "text: Close the session on time. " + "Plan. " * 40
+    )
+    html = post_form(
+        client, "/author/draft", {"name": "quizzes/basics-one.yaml", "source": cued}
+    ).get_data(as_text=True)
+    assert "a trainee who answers by surface alone passes this quiz (always the longest" in html
+    assert "warning:</strong> decision point &#39;first&#39;: the best choice is the longest" in html
