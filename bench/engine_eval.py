@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from path_sim import KINDS, adaptive, fixed, new_run  # noqa: E402
 from shipped_course import ROOT, load  # noqa: E402
 
-WAYS = ("adaptive", "once", "twice")
+WAYS = ("adaptive", "adaptive-on", "once", "twice")
 
 
 def cell(args: tuple[str, str, str, int]) -> dict:
@@ -47,6 +47,10 @@ def cell(args: tuple[str, str, str, int]) -> dict:
         run = new_run(course, kind, seed)
         if way == "adaptive":
             adaptive(run, budget=4 * len(course.catalogue.modules))
+        elif way == "adaptive-on":  # the same person, on, within the visits two passes take them
+            twice = new_run(course, kind, seed)
+            fixed(twice, passes=2)
+            adaptive(run, budget=twice.visits, past_completion=True)
         else:
             fixed(run, passes=1 if way == "once" else 2)
         runs.append(run)

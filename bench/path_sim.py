@@ -278,11 +278,20 @@ class Run:
 # Ways through the course
 
 
-def adaptive(run: Run, budget: int) -> None:
-    """Follow the engine's recommendation as My path shows it, until the course is complete."""
-    for _ in range(budget):
+def adaptive(run: Run, budget: int, past_completion: bool = False) -> None:
+    """Follow the engine's recommendation as My path shows it, until the course is complete (or,
+    past_completion, until it has nothing more to offer) or the visits reach the budget."""
+    while run.visits < budget and run.actions < 4 * budget:
         rec = run.engine.recommend(run.state, run.now)
-        if rec is None or run.engine.completion(run.state, run.now).complete:
+        if rec is None:
+            if not past_completion:
+                return
+            run.now += timedelta(days=1)  # practice is spaced: come back tomorrow
+            run.learner.forget(1.0)
+            if run.engine.recommend(run.state, run.now) is None:
+                return
+            continue
+        if not past_completion and run.engine.completion(run.state, run.now).complete:
             return
         if rec.kind == "placement":
             run.place()
