@@ -1,0 +1,52 @@
+"""Each trainee page runs at most its budget of queries: a regression fails here first."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import event
+
+from course.extensions import db
+from tests.conftest import post_form
+from tests.web.test_learn import answer, start
+
+BUDGET = {"path": 11, "module": 8, "step": 4, "answer": 16, "results": 10}  # SQLite counts BEGIN
+
+
+def count(app, call) -> int:  # noqa: ANN001
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def spy(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", spy)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", spy)
+    return len(seen)
+
+
+def test_trainee_pages_stay_within_their_query_budgets(trainee, course, app) -> None:  # noqa: ANN001
+    client, _ = trainee
+    post_form(client, "/learn/welcome/skip", token_from="/learn/welcome")
+    url = start(client)
+    token = re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(url).get_data(as_text=True)
+    ).group(1)
+    used = {
+        "path": count(app, lambda: client.get("/learn/")),
+        "module": count(app, lambda: client.get("/learn/modules/basics-one")),
+        "step": count(app, lambda: client.get(url)),
+        "answer": count(
+            app,
+            lambda: client.post(url, data={"step": "first", "choice": "a", "csrf_token": token}),
+        ),
+    }
+    answer(client, url, "second", option="0")
+    answer(client, url, "third", choice="a")
+    used["results"] = count(app, lambda: client.get(url))
+    over = {page: (n, BUDGET[page]) for page, n in used.items() if n > BUDGET[page]}
+    assert over == {}, used
