@@ -1,0 +1,212 @@
+"""Paired load runs: each trainee page against a Flask hello page, both under gunicorn on loopback.
+
+    .venv/bin/python bench/page_load.py [--database URL] [--workers 2] [--connections 16]
+                                        [--seconds 10] [--pairs 3]
+
+Needs wrk (Debian package `wrk`). Imports the shipped course into a fresh database (a temporary
+SQLite file by default), logs a trainee and an administrator in over HTTP with a fixed User-Agent
+(Flask-Login's strong session protection ties the cookie to it), checks that each page answers as
+expected with that cookie, then runs wrk against the hello page and against the page, back to back,
+`--pairs` times, and reports the median of each figure and the ratio of requests per second to
+hello's. Prints what it measured, nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+FLASK = [sys.executable, "-m", "flask", "--app", "course"]
+AGENT = "bench"
+TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+class Browser:
+    """A cookie-keeping client with the benchmark's User-Agent."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.jar = CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.opener.addheaders = [("User-Agent", AGENT)]
+
+    def get(self, path: str) -> str:
+        with self.opener.open(self.base + path, timeout=30) as response:
+            return response.read().decode()
+
+    def post(self, path: str, data: dict, page: str | None = None) -> str:
+        token = TOKEN.search(self.get(page or path)).group(1)
+        body = urllib.parse.urlencode({**data, "csrf_token": token}).encode()
+        with self.opener.open(self.base + path, body, timeout=30) as response:
+            self.last_url = response.geturl()
+            return response.read().decode()
+
+    def cookie(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+
+def serve(app: str, port: int, workers: int, env: dict, cwd: Path) -> subprocess.Popen:
+    """Start gunicorn with sync workers and wait until it answers."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", app],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).close()
+            return server
+        except urllib.error.HTTPError:
+            return server
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{app} did not start")
+
+
+def wrk(url: str, cookie: str, connections: int, seconds: int, method: str = "GET",
+        body: str = "") -> dict:  # fmt: skip
+    """Run wrk once and return its figures."""
+    script = HERE / "wrk_report.lua"
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script)]
+    command += ["-H", f"User-Agent: {AGENT}"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    if method == "POST":
+        lua = Path(tempfile.gettempdir()) / "course_wrk_post.lua"
+        lua.write_text(
+            f'wrk.method = "POST"\nwrk.body = "{body}"\n'
+            'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+            + script.read_text()
+        )
+        command[command.index(str(script))] = str(lua)
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+class _Stay(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object) -> None:
+        return None
+
+
+def check(url: str, cookie: str, method: str, body: str) -> None:
+    """Refuse to measure a page that does not answer as the logged-in user would see it."""
+    request = urllib.request.Request(
+        url,
+        data=body.encode() if method == "POST" else None,
+        headers={"Cookie": cookie, "User-Agent": AGENT},
+        method=method,
+    )
+    try:
+        with urllib.request.build_opener(_Stay()).open(request, timeout=30) as response:
+            status, location = response.status, ""
+    except urllib.error.HTTPError as error:
+        status, location = error.code, error.headers.get("Location", "")
+    expected = 302 if method == "POST" else 200
+    if status != expected or "/login" in location:
+        raise RuntimeError(f"{method} {url} answered {status} {location}: not measuring it")
+
+
+def main() -> None:
+    """Prepare, serve, measure every page against hello, print a table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--pairs", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "DATABASE_URL": args.database or f"sqlite:///{tmp}/load.sqlite",
+            "SECRET_KEY": "bench",
+            "RATELIMIT_LOGIN": "1000 per minute",
+        }
+        for command in (["db", "upgrade"], ["content", "import"]):
+            subprocess.run([*FLASK, *command], env=env, check=True, capture_output=True)
+        for role in ("trainee", "admin"):
+            subprocess.run(
+                [*FLASK, "user", "create", "--email", f"{role}@load.example", "--name", role,
+                 "--role", role, "--password", f"{role} load password"],
+                env=env, check=True, capture_output=True,
+            )  # fmt: skip
+        app_port, hello_port = 5201, 5202
+        servers = [
+            serve("course:create_app()", app_port, args.workers, env, ROOT),
+            serve("hello_app:app", hello_port, args.workers, env, HERE),
+        ]
+        try:
+            run(args, f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{hello_port}/", env)
+        finally:
+            for server in servers:
+                server.terminate()
+                server.wait(30)
+
+
+def run(args: argparse.Namespace, base: str, hello: str, env: dict) -> None:
+    """Log in, find the pages, and measure each against hello."""
+    trainee, admin = Browser(base), Browser(base)
+    trainee.post("/login", {"login": "trainee@load.example", "password": "trainee load password"})
+    admin.post("/login", {"login": "admin@load.example", "password": "admin load password"})
+    trainee.post("/learn/welcome/skip", {}, "/learn/welcome")
+    module = "/learn/modules/foundations-roles"
+    trainee.post(f"{module}/complete", {}, module)
+    trainee.post(
+        "/learn/quizzes/foundations-roles-quiz/start", {}, "/learn/quizzes/foundations-roles-quiz"
+    )
+    step_url = trainee.last_url.replace(base, "")
+    page = trainee.get(step_url)
+    step = re.search(r'name="step" type="hidden" value="([^"]+)"', page).group(1)
+    choice = re.search(r'name="choice" id="choice-[^"]+" value="([^"]+)"', page).group(1)
+    token = TOKEN.search(page).group(1)
+    answer = urllib.parse.urlencode({"step": step, "choice": choice, "csrf_token": token})
+    admin.post("/admin/cohorts", {"name": "Load cohort"}, "/admin/cohorts")
+    cohort = re.search(r'href="(/admin/cohorts/\d+)"', admin.get("/admin/cohorts")).group(1)
+    pages = [
+        ("My path", "GET", "/learn/", trainee, ""),
+        ("module", "GET", module, trainee, ""),
+        ("step GET", "GET", step_url, trainee, ""),
+        ("step POST (replayed answer)", "POST", step_url, trainee, answer),
+        ("cohort dashboard", "GET", cohort, admin, ""),
+    ]
+    database = (args.database or "sqlite").split(":")[0]
+    print(f"gunicorn -w {args.workers} (sync), wrk -c{args.connections} -d{args.seconds}s, "
+          f"median of {args.pairs} pairs, database {database}")  # fmt: skip
+    print("| page | req/s | hello req/s | ratio | p50 ms | p95 ms | p99 ms | errors |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, method, path, who, body in pages:
+        check(base + path, who.cookie(), method, body)
+        pairs: list[tuple[dict, dict]] = []
+        for _ in range(args.pairs):
+            base_run = wrk(hello, "", args.connections, args.seconds)
+            page_run = wrk(base + path, who.cookie(), args.connections, args.seconds, method, body)
+            pairs.append((base_run, page_run))
+
+        def median(key: str, i: int = 1, pairs: list = pairs) -> float:
+            return statistics.median(p[i][key] for p in pairs)
+
+        ratio = statistics.median(p[1]["rps"] / p[0]["rps"] for p in pairs)
+        print(
+            f"| {name} | {median('rps'):.0f} | {median('rps', 0):.0f} | {ratio:.3f} | "
+            f"{median('p50'):.1f} | {median('p95'):.1f} | {median('p99'):.1f} | "
+            f"{sum(p[1]['errors'] for p in pairs)} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
