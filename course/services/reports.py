@@ -214,10 +214,30 @@ def _attention(
     return tuple(notes)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """Neutralise text a spreadsheet would run as a formula (OWASP: CSV injection) with a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class SafeWriter:
+    """A csv writer whose text cells can never start a formula."""
+
+    def __init__(self, out: io.StringIO) -> None:
+        self.writer = csv.writer(out)
+
+    def writerow(self, row: list[object]) -> None:
+        self.writer.writerow([safe_cell(value) for value in row])
+
+
 def report_csv(report: CohortReport) -> str:
     """Return the report as CSV, one row per trainee, mastery as percentages."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     comps = [c["id"] for c in report.competencies]
     writer.writerow(
         [

@@ -232,3 +232,16 @@ def test_spent_attempts_move_the_path_on_and_flag_the_trainee(admin, login, cour
     assert "You have used all 3 attempts at this quiz." in refused
     html = client.get(f"/admin/cohorts/{cohort_id}").get_data(as_text=True)
     assert "used every attempt at Basics one without passing" in html
+
+
+def test_csv_cells_never_start_a_formula(admin, login, course, app):
+    from course.services.reports import safe_cell
+
+    client, _ = admin
+    _, trainee = login(Role.TRAINEE, display_name='=HYPERLINK("http://evil.example","x")')
+    cohort_id = make_cohort(app, trainee)
+    csv = client.get(f"/admin/cohorts/{cohort_id}/progress.csv").get_data(as_text=True)
+    assert "'=HYPERLINK" in csv and ",=HYPERLINK" not in csv and "\n=HYPERLINK" not in csv
+    for risky in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
+        assert safe_cell(risky) == "'" + risky
+    assert safe_cell("Officer") == "Officer" and safe_cell(42) == 42
