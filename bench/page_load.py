@@ -58,14 +58,27 @@ class Browser:
         return "; ".join(f"{c.name}={c.value}" for c in self.jar)
 
 
-def serve(app: str, port: int, workers: int, env: dict, cwd: Path) -> subprocess.Popen:
-    """Start gunicorn with sync workers and wait until it answers."""
+def serve(
+    app: str, port: int, workers: int, env: dict, cwd: Path, log: object = None, threads: int = 0
+) -> subprocess.Popen:
+    """Start gunicorn (sync workers, or gthread with threads) and wait until it answers."""
+    kind = ["-k", "gthread", "--threads", str(threads)] if threads else []
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", app],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(workers),
+            *kind,
+            "-b",
+            f"127.0.0.1:{port}",
+            app,
+        ],
         env=env,
         cwd=cwd,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log or subprocess.DEVNULL,
     )
     for _ in range(150):
         try:
