@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
@@ -48,15 +48,45 @@ def summary() -> Summary:
     )
 
 
-def users() -> list[User]:
-    """Return every user with their cohorts loaded, by name."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .options(selectinload(User.memberships).selectinload(CohortMember.cohort))
-            .order_by(User.display_name)
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class UserPage:
+    """One page of accounts matching a search, and how many match in all."""
+
+    users: list[User]
+    total: int
+    page: int
+    pages: int
+    search: str
+
+
+def users(search: str = "", page: int = 1) -> UserPage:
+    """Return a page of accounts whose name, email or username contains search, by name, with
+    their cohorts loaded (three queries whatever the number of accounts)."""
+    search = search.strip()[:100]
+    query = select(User)
+    if search:
+        term = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{term}%"  # the search is literal: % and _ match themselves
+        query = query.where(
+            or_(
+                func.lower(User.display_name).like(like, escape="\\"),
+                User.email.like(like, escape="\\"),
+                User.username.like(like, escape="\\"),
+            )
         )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    rows = db.session.scalars(
+        query.options(selectinload(User.memberships).selectinload(CohortMember.cohort))
+        .order_by(User.display_name, User.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
     )
+    return UserPage(list(rows), total, page, pages, search)
 
 
 def cohorts() -> list[Cohort]:

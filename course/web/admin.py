@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -75,9 +75,11 @@ def users() -> str | Response:
         else:
             flash(f"Account created for {user.display_name} ({user.role.label}).", "success")
             return redirect(url_for("admin.users"))
-    return render_template(
-        "admin/users.html", form=form, users=directory.users(), confirm=ConfirmForm()
+    page = request.args.get("page", "1")
+    found = directory.users(
+        request.args.get("q", ""), int(page) if page.isdigit() and len(page) < 7 else 1
     )
+    return render_template("admin/users.html", form=form, found=found, confirm=ConfirmForm())
 
 
 def _confirm(title: str, message: str, button: str, back: str) -> str:

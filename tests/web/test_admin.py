@@ -176,3 +176,53 @@ def test_unexpected_errors_get_the_friendly_page(admin, app, monkeypatch):
     assert response.status_code == 500
     html = response.get_data(as_text=True)
     assert "Something went wrong" in html and "boom" not in html
+
+
+def test_users_search_and_paging_with_ten_thousand_accounts(admin, app):
+    import re
+
+    from sqlalchemy import event, insert
+
+    from course.extensions import db
+    from course.models import User
+
+    client, _ = admin
+    with app.app_context():
+        db.session.execute(
+            insert(User),
+            [
+                {
+                    "email": f"officer{n:05d}@example.org",
+                    "username": f"officer{n:05d}",
+                    "display_name": f"Officer {n:05d}",
+                    "password_hash": "-",
+                    "role": Role.TRAINEE,
+                    "session_token": f"t{n}",
+                }
+                for n in range(10_000)
+            ],
+        )
+        db.session.commit()
+        engine = db.engine
+    first = client.get("/admin/users").get_data(as_text=True)
+    assert "10001 accounts, page 1 of 201" in first
+    assert len(re.findall(r'<th scope="row">', first)) == 50
+    seen: list[str] = []
+
+    def spy(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", spy)
+    try:
+        later = client.get("/admin/users?page=150").get_data(as_text=True)
+        on_150 = len(seen)
+        seen.clear()
+        client.get("/admin/users?page=2")
+    finally:
+        event.remove(engine, "before_cursor_execute", spy)
+    assert "page 150 of 201" in later and 'rel="prev"' in later and 'rel="next"' in later
+    assert len(seen) == on_150  # a fixed number of queries on any page
+    found = client.get("/admin/users?q=OFFICER07777").get_data(as_text=True)
+    assert "1 account matching" in found and "officer07777@example.org" in found
+    assert "0 accounts matching" in client.get("/admin/users?q=%25_").get_data(as_text=True)
+    assert client.get("/admin/users?page=99999999").status_code == 200
