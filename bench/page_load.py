@@ -58,6 +58,12 @@ class Browser:
         return "; ".join(f"{c.name}={c.value}" for c in self.jar)
 
 
+def prepare(env: dict) -> None:
+    """Create the schema and import the shipped course into the database env names."""
+    for command in (["db", "upgrade"], ["content", "import"]):
+        subprocess.run([*FLASK, *command], env=env, check=True, capture_output=True)
+
+
 def serve(
     app: str, port: int, workers: int, env: dict, cwd: Path, log: object = None, threads: int = 0
 ) -> subprocess.Popen:
@@ -150,8 +156,7 @@ def main() -> None:
             "SECRET_KEY": "bench",
             "RATELIMIT_LOGIN": "1000 per minute",
         }
-        for command in (["db", "upgrade"], ["content", "import"]):
-            subprocess.run([*FLASK, *command], env=env, check=True, capture_output=True)
+        prepare(env)
         for role in ("trainee", "admin"):
             subprocess.run(
                 [*FLASK, "user", "create", "--email", f"{role}@load.example", "--name", role,

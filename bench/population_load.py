@@ -23,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from page_load import FLASK, HERE, ROOT, serve
+from page_load import HERE, ROOT, prepare, serve
 
 STEADY = 90  # seconds measured after every user has started
 RAMP = 60  # seconds over which the users start (a burst of logins would measure the burst)
@@ -81,8 +81,7 @@ def main() -> None:
             "SECRET_KEY": "bench",
             "RATELIMIT_LOGIN": "100000 per minute",
         }
-        for command in (["db", "upgrade"], ["content", "import"]):
-            subprocess.run([*FLASK, *command], env=env, check=True, capture_output=True)
+        prepare(env)
         accounts(env, max(sizes))
         log = Path(tmp) / "server.log"
         with open(log, "w") as errors:

@@ -153,6 +153,15 @@ class CueStats:
         rate_other = (self.other[word] + 1) / (self.n_other + 2)
         return math.log(rate_best / rate_other)
 
+    def without(self, other: CueStats) -> CueStats:
+        """Return these counts less another set's (the counts of every quiz but one)."""
+        return CueStats(
+            self.best - other.best,
+            self.other - other.other,
+            self.n_best - other.n_best,
+            self.n_other - other.n_other,
+        )
+
     def cues(self, thresholds: Thresholds = THRESHOLDS) -> list[str]:
         """Return the words that mark best choices, strongest first."""
         floor = 1 / max(self.n_other, 1)
@@ -304,10 +313,10 @@ def contradictions(quiz: Quiz) -> dict[str, tuple[str, float]]:
 def lint(catalogue: Catalogue, source: Source | None = None) -> list[Problem]:
     """Return the assessment problems of every quiz: errors and warnings with file and line."""
     source = source or Source()
+    everything = cue_stats(catalogue.quizzes)
     problems: list[Problem] = []
     for quiz in catalogue.quizzes:
-        others = [q for q in catalogue.quizzes if q is not quiz]
-        problems += lint_quiz(quiz, cue_stats(others), source)
+        problems += lint_quiz(quiz, everything.without(cue_stats([quiz])), source)
     return problems
 
 
@@ -441,10 +450,10 @@ class Report:
 def report(catalogue: Catalogue) -> Report:
     """Measure the surface strategies and the longest-best share over every scored quiz."""
     scored = [q for q in catalogue.quizzes if not q.placement]
+    everything = cue_stats(catalogue.quizzes)
     passed_by: Counter = Counter()
     for quiz in scored:
-        cues = cue_stats([q for q in catalogue.quizzes if q is not quiz])
-        passed_by.update(surface_passes(quiz, cues))
+        passed_by.update(surface_passes(quiz, everything.without(cue_stats([quiz]))))
     decisions = [d for q in catalogue.quizzes for d in _decisions(q)]
     return Report(
         len(scored),

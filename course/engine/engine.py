@@ -115,13 +115,11 @@ class Engine:
         return {c: self.mastery_of(state, c, now) for c in self.competencies}
 
     def mastery_of(self, state: LearnerState, competency: str, now: datetime) -> float:
-        """Return predicted P(mastered) now for one competency."""
-        params = self.params(competency)
-        cs = state.competencies.get(competency)
-        if cs is None:
-            return min(params.prior, params.threshold - HOLD)
-        p = bkt.decay(cs.p, params.prior, params.forget, days_between(cs.at, now))
-        return p if cs.mastered or shown(cs) else min(p, params.threshold - HOLD)
+        """Return predicted P(mastered) now for one competency, held under the threshold until
+        the learner's record shows it."""
+        cs = self.competency_state(state, competency)
+        p = self.estimate(state, competency, now)
+        return p if cs.mastered or shown(cs) else min(p, self.params(competency).threshold - HOLD)
 
     def estimate(self, state: LearnerState, competency: str, now: datetime) -> float:
         """Return the model's P(mastered) now, before the rule that mastery must be shown."""

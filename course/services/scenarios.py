@@ -142,7 +142,8 @@ def answer(
     attempt.current_step = content.resolve(
         played.quiz, graded_answers(attempt.answers, graded.next)
     )
-    repeat = (step_id, _key(response)) in _earlier_answers(attempt)
+    earlier = _earlier_answers(attempt)
+    repeat = (step_id, _key(response)) in earlier
     learning.add_event(
         user.id,
         "choice-made",
@@ -153,7 +154,7 @@ def answer(
         data={"step": step_id, "rating": graded.rating, "value": graded.value},
     )
     if isinstance(played.quiz.step(attempt.current_step), content.Ending):
-        _finish(user, played, course)
+        _finish(user, played, course, earlier)
     db.session.commit()
     return played, row
 
@@ -248,7 +249,7 @@ def graded_answers(answers: list[Answer], final_step: str | None) -> list[conten
     ]
 
 
-def _finish(user: User, played: Played, course: Course) -> None:
+def _finish(user: User, played: Played, course: Course, earlier: set[tuple[str, str]]) -> None:
     attempt, quiz = played.attempt, played.quiz
     result = content.score(quiz, graded_answers(attempt.answers, attempt.current_step))
     now = utcnow()
@@ -284,7 +285,7 @@ def _finish(user: User, played: Played, course: Course) -> None:
                 score=result.score,
                 per_competency=result.per_competency,
                 at=now,
-                fresh=_fresh(attempt),
+                fresh=_fresh(attempt, earlier),
             )
         ],
         module_slug=quiz.module,
@@ -293,9 +294,8 @@ def _finish(user: User, played: Played, course: Course) -> None:
     )
 
 
-def _fresh(attempt: Attempt) -> bool:
+def _fresh(attempt: Attempt, earlier: set[tuple[str, str]]) -> bool:
     """Say whether an attempt gave any answer the trainee had not given before to that step."""
-    earlier = _earlier_answers(attempt)
     return any((a.step_id, _key(a.response)) not in earlier for a in attempt.answers)
 
 
