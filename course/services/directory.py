@@ -202,3 +202,40 @@ def candidates(cohort: Cohort) -> list[User]:
         )
         if u.id not in inside
     ]
+
+
+def visible_cohorts(viewer: User) -> list[Cohort]:
+    """Return the cohorts whose progress a viewer may read: every one for administrators, their
+    own for instructors (members loaded, by name)."""
+    query = select(Cohort).options(selectinload(Cohort.members).selectinload(CohortMember.user))
+    if viewer.role is not Role.ADMIN:
+        query = query.where(_instructs(viewer))
+    return list(db.session.scalars(query.order_by(Cohort.name)))
+
+
+def visible_cohort(viewer: User, cohort_id: int) -> Cohort:
+    """Return a cohort the viewer may read, or 404 (never saying whether it exists)."""
+    found = cohort(cohort_id)
+    if viewer.role is Role.ADMIN or any(
+        m.user_id == viewer.id and m.role is Role.INSTRUCTOR for m in found.members
+    ):
+        return found
+    raise NotFound()
+
+
+def cohort_trainee(found: Cohort, user_id: int) -> User:
+    """Return a trainee of the cohort, or 404 for anyone else."""
+    member = next(
+        (m for m in found.members if m.user_id == user_id and m.role is Role.TRAINEE), None
+    )
+    if member is None:
+        raise NotFound()
+    return member.user
+
+
+def _instructs(viewer: User):  # noqa: ANN202 - a SQL expression
+    return Cohort.id.in_(
+        select(CohortMember.cohort_id).where(
+            CohortMember.user_id == viewer.id, CohortMember.role == Role.INSTRUCTOR
+        )
+    )

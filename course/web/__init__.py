@@ -69,11 +69,11 @@ def refuse_hostile_input() -> None:
 
 def register(app: Flask) -> None:
     """Register every blueprint and the guard."""
-    from course.web import admin, author, errors, home, learn
+    from course.web import admin, author, errors, home, learn, progress
     from course.web import auth as auth_views
 
     app.url_map.converters["int"] = IdConverter
-    for module in (auth_views, home, learn, author, admin):
+    for module in (auth_views, home, learn, author, admin, progress):
         app.register_blueprint(module.bp)
     errors.register(app)
     app.before_request(refuse_hostile_input)

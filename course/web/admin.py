@@ -22,6 +22,7 @@ from course.models import Role
 from course.services import ServiceError, accounts, catalogue, directory, reports
 from course.web import audience
 from course.web.forms import ConfirmForm, display_name_rule, new_password_field
+from course.web.progress import csv_download
 
 bp = audience(Blueprint("admin", __name__, url_prefix="/admin"), Role.ADMIN)
 
@@ -308,12 +309,9 @@ def remove_rule(cohort_id: int, rule_id: int) -> Response:
 @bp.get("/cohorts/<int:cohort_id>/progress.csv")
 def progress_csv(cohort_id: int) -> Response:
     found = directory.cohort(cohort_id)
-    body = reports.report_csv(reports.cohort_report(found, catalogue.current()))
-    filename = f"cohort-{found.id}-progress.csv"
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    return csv_download(
+        reports.report_csv(reports.cohort_report(found, catalogue.current())),
+        f"cohort-{found.id}-progress.csv",
     )
 
 

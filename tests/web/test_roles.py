@@ -18,6 +18,7 @@ EXPECTED = {
     "learn": frozenset({Role.TRAINEE}),
     "author": frozenset({Role.INSTRUCTOR, Role.ADMIN}),
     "admin": frozenset({Role.ADMIN}),
+    "progress": frozenset({Role.INSTRUCTOR, Role.ADMIN}),
 }
 PUBLIC = {"auth.login", "static"}
 
