@@ -1,6 +1,7 @@
 """Database rows, one file per family."""
 
 from course.models.accounts import Cohort, CohortMember, LoginFailure, Role, User
+from course.models.audit import AuditEntry, PasswordToken
 from course.models.content import ContentSet, Module, ModuleVersion, Quiz, QuizVersion
 from course.models.learning import (
     Answer,
@@ -14,6 +15,7 @@ from course.models.learning import (
 
 __all__ = [
     "Answer",
+    "AuditEntry",
     "Attempt",
     "Cohort",
     "CohortMember",
@@ -26,6 +28,7 @@ __all__ = [
     "Module",
     "ModuleProgress",
     "ModuleVersion",
+    "PasswordToken",
     "Quiz",
     "QuizVersion",
     "Role",

@@ -41,6 +41,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
+    rank: Mapped[str] = mapped_column(String(60), default="", server_default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(ROLE_TYPE, default=Role.TRAINEE)
     active: Mapped[bool] = mapped_column(default=True)

@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select
 from course.extensions import db
 from course.models import Cohort, CohortMember, Role, User
 from course.models.types import utcnow
-from course.services import ServiceError
+from course.services import ServiceError, audit
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 256
@@ -58,15 +58,25 @@ def display_name_problem(name: str) -> str | None:
 
 
 def create_user(
-    email: str, display_name: str, role: Role | str, password: str, username: str | None = None
+    email: str,
+    display_name: str,
+    role: Role | str,
+    password: str | None,
+    username: str | None = None,
+    *,
+    actor: User | None = None,
+    rank: str = "",
+    commit: bool = True,
 ) -> User:
-    """Create an account; refuse a duplicate email or username."""
+    """Create an account; refuse a duplicate email or username. Without a password the account
+    cannot log in until a set-password link is used."""
     email = email.strip().lower()
     username = (username or email.split("@")[0]).strip().lower()
     problem = display_name_problem(display_name)
     if problem:
         raise ServiceError(problem, "display_name")
-    check_password_rules(password)
+    if password is not None:
+        check_password_rules(password)
     if db.session.scalar(
         select(User.id).where(or_(User.email == email, User.username == username))
     ):
@@ -78,11 +88,30 @@ def create_user(
         username=username,
         display_name=display_name.strip(),
         role=Role(role),
-        password_hash=hasher().hash(password),
+        rank=rank.strip(),
+        password_hash=hasher().hash(password) if password is not None else UNUSABLE,
     )
     db.session.add(user)
-    db.session.commit()
+    db.session.flush()
+    audit.record(actor, "account.create", user, after=_account(user))
+    if commit:
+        db.session.commit()
     return user
+
+
+# Not an Argon2 hash: no password verifies against it.
+UNUSABLE = "!unset"
+
+
+def _account(user: User) -> dict:
+    return {
+        "email": user.email,
+        "username": user.username,
+        "name": user.display_name,
+        "rank": user.rank,
+        "role": user.role,
+        "active": user.active,
+    }
 
 
 def authenticate(login: str, password: str) -> User | None:
@@ -133,6 +162,9 @@ def create_cohort(
     trainees: Iterable[User] = (),
     instructors: Iterable[User] = (),
     target_date: date | None = None,
+    *,
+    actor: User | None = None,
+    commit: bool = True,
 ) -> Cohort:
     """Create a cohort with its trainees and responsible instructors."""
     name = name.strip()
@@ -145,7 +177,19 @@ def create_cohort(
         CohortMember(user=u, role=Role.INSTRUCTOR) for u in instructors
     ]
     db.session.add(cohort)
-    db.session.commit()
+    db.session.flush()
+    audit.record(
+        actor,
+        "cohort.create",
+        cohort,
+        after={
+            "description": description,
+            "target_date": target_date,
+            "members": [m.user.email for m in cohort.members],
+        },
+    )
+    if commit:
+        db.session.commit()
     return cohort
 
 
@@ -161,10 +205,11 @@ def ids_for_emails(emails: Iterable[str]) -> list[int]:
     return list(found.values())
 
 
-def reset_password(user: User) -> str:
+def reset_password(user: User, actor: User | None = None) -> str:
     """Give an account a new random password and return it (shown to the administrator once)."""
     password = new_password()
     set_password(user, password)
+    audit.record(actor, "password.issue", user)
     db.session.commit()
     return password
 

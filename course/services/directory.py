@@ -12,7 +12,7 @@ from werkzeug.exceptions import NotFound
 from course.extensions import db
 from course.models import Attempt, Cohort, CohortMember, CohortRule, Event, Role, User
 from course.models.types import utcnow
-from course.services import ServiceError
+from course.services import ServiceError, audit
 
 
 @dataclass(frozen=True)
@@ -105,17 +105,46 @@ def user(user_id: int) -> User:
     return db.get_or_404(User, user_id)
 
 
-def toggle_active(user_id: int, acting_user_id: int) -> User:
+def toggle_active(user_id: int, actor: User) -> User:
     """Deactivate an active account or reactivate a deactivated one."""
     user = db.get_or_404(User, user_id)
-    if user.id == acting_user_id:
+    if user.id == actor.id:
         raise ServiceError("You cannot deactivate your own account.")
     if user.role is Role.ADMIN and user.active and _lock_active_admins() == [user.id]:
         raise ServiceError("This is the last active administrator.")
     user.active = not user.active
     user.end_sessions()
+    action = "account.reactivate" if user.active else "account.deactivate"
+    audit.record(actor, action, user, {"active": not user.active}, {"active": user.active})
     db.session.commit()
     return user
+
+
+def change_role(user_id: int, role: Role | str, actor: User | None) -> User:
+    """Give an account another role. Never leaves no active administrator: the active
+    administrators' rows stay locked until the change commits. Cohort places follow the role
+    (administrators see every cohort, so they hold none)."""
+    user = db.get_or_404(User, user_id)
+    role = Role(role)
+    if role is user.role:
+        raise ServiceError(f"{user.display_name} is already {_article(role)}.", "role")
+    if user.role is Role.ADMIN and user.active and _lock_active_admins() == [user.id]:
+        raise ServiceError("This is the last active administrator: make another one first.")
+    before = {"role": user.role, "cohorts": sorted(m.cohort.name for m in user.memberships)}
+    user.role = role
+    if role is Role.ADMIN:
+        user.memberships.clear()
+    for member in user.memberships:
+        member.role = role
+    user.end_sessions()  # pages already open were served for the old role
+    after = {"role": role, "cohorts": sorted(m.cohort.name for m in user.memberships)}
+    audit.record(actor, "account.role", user, before, after)
+    db.session.commit()
+    return user
+
+
+def _article(role: Role) -> str:
+    return f"{'an' if role.label[0] in 'AEIOU' else 'a'} {role.label.lower()}"
 
 
 def _lock_active_admins() -> list[int]:
@@ -140,14 +169,20 @@ def cohort(cohort_id: int) -> Cohort:
     return found
 
 
-def update_cohort(cohort: Cohort, description: str, target_date: date | None) -> None:
+def update_cohort(
+    cohort: Cohort, description: str, target_date: date | None, actor: User | None
+) -> None:
     """Change a cohort's description and target date."""
+    before = {"description": cohort.description, "target_date": cohort.target_date}
     cohort.description = description.strip()
     cohort.target_date = target_date
+    after = {"description": cohort.description, "target_date": cohort.target_date}
+    if after != before:
+        audit.record(actor, "cohort.update", cohort, before, after)
     db.session.commit()
 
 
-def add_member(cohort: Cohort, user_id: int) -> User:
+def add_member(cohort: Cohort, user_id: int, actor: User | None) -> User:
     """Add a trainee or instructor to a cohort, in the role their account has."""
     user = db.session.get(User, user_id)
     if user is None or user.role is Role.ADMIN:
@@ -155,40 +190,53 @@ def add_member(cohort: Cohort, user_id: int) -> User:
     if any(m.user_id == user.id for m in cohort.members):
         raise ServiceError(f"{user.display_name} is already in {cohort.name}.", "user")
     cohort.members.append(CohortMember(user=user, role=user.role))
+    audit.record(actor, "cohort.member.add", cohort, after={"member": _who(user)})
     db.session.commit()
     return user
 
 
-def remove_member(cohort: Cohort, user_id: int) -> User:
+def _who(user: User) -> str:
+    return f"{user.display_name} <{user.email}> ({user.role.value})"
+
+
+def remove_member(cohort: Cohort, user_id: int, actor: User | None) -> User:
     """Remove someone from a cohort; their learning records stay."""
     member = next((m for m in cohort.members if m.user_id == user_id), None)
     if member is None:
         raise ServiceError("That person is not in this cohort.")
     cohort.members.remove(member)
+    audit.record(actor, "cohort.member.remove", cohort, before={"member": _who(member.user)})
     db.session.commit()
     return member.user
 
 
-def set_rule(cohort: Cohort, module_slug: str, kind: str, known: set[str]) -> None:
+def set_rule(
+    cohort: Cohort, module_slug: str, kind: str, known: set[str], actor: User | None
+) -> None:
     """Require or pin a module for a cohort (replacing any rule it had for that module)."""
     if module_slug not in known:
         raise ServiceError("Choose a module of the course.", "module")
     if kind not in {"required", "pinned"}:
         raise ServiceError("Choose required or pinned.", "kind")
     rule = next((r for r in cohort.rules if r.module_slug == module_slug), None)
+    before = {"module": module_slug, "rule": rule.kind} if rule else None
     if rule is None:
         cohort.rules.append(CohortRule(module_slug=module_slug, kind=kind))
     else:
         rule.kind = kind
+    audit.record(actor, "cohort.rule.set", cohort, before, {"module": module_slug, "rule": kind})
     db.session.commit()
 
 
-def remove_rule(cohort: Cohort, rule_id: int) -> None:
+def remove_rule(cohort: Cohort, rule_id: int, actor: User | None) -> None:
     """Drop one of a cohort's rules."""
     rule = next((r for r in cohort.rules if r.id == rule_id), None)
     if rule is None:
         raise ServiceError("That rule does not exist.")
     cohort.rules.remove(rule)
+    audit.record(
+        actor, "cohort.rule.remove", cohort, before={"module": rule.module_slug, "rule": rule.kind}
+    )
     db.session.commit()
 
 

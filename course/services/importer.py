@@ -14,7 +14,7 @@ from course.content.model import Catalogue, Problem
 from course.content.order import course_order
 from course.extensions import db
 from course.models import ContentSet, Module, ModuleVersion, Quiz, QuizVersion, User
-from course.services import ServiceError, catalogue
+from course.services import ServiceError, audit, catalogue
 
 COMPETENCIES_FILE = "modules/competencies.yaml"
 
@@ -52,11 +52,27 @@ def import_folder(root: Path, author: User | None = None) -> ImportReport:
         report.competencies_changed = _import_competencies(root, catalogue)
         _import_modules(root, catalogue, report, author)
         _import_quizzes(root, catalogue, report, author)
+        if report.changed:
+            audit.record(
+                author,
+                "content.publish",
+                ("content", "course", "course content"),
+                after=_what(report),
+            )
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return report
+
+
+def _what(report: ImportReport) -> dict:
+    return {
+        "created": report.created,
+        "updated": report.updated,
+        "retired": report.retired,
+        "competencies changed": report.competencies_changed,
+    }
 
 
 def _import_competencies(root: Path, catalogue: Catalogue) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -19,7 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from course.models import Role
-from course.services import ServiceError, accounts, catalogue, directory, reports
+from course.services import ServiceError, accounts, audit, catalogue, directory, reports
 from course.web import audience
 from course.web.forms import ConfirmForm, display_name_rule, new_password_field
 from course.web.progress import csv_download
@@ -70,16 +71,14 @@ def users() -> str | Response:
                 form.role.data,
                 form.password.data,
                 form.username.data or None,
+                actor=current_user,
             )
         except ServiceError as error:
             getattr(form, error.field or "email").errors.append(error.message)
         else:
             flash(f"Account created for {user.display_name} ({user.role.label}).", "success")
             return redirect(url_for("admin.users"))
-    page = request.args.get("page", "1")
-    found = directory.users(
-        request.args.get("q", ""), int(page) if page.isdigit() and len(page) < 7 else 1
-    )
+    found = directory.users(request.args.get("q", ""), _page(request.args.get("page", "1")))
     return render_template("admin/users.html", form=form, found=found, confirm=ConfirmForm())
 
 
@@ -119,7 +118,7 @@ def toggle_active(user_id: int) -> Response:
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            user = directory.toggle_active(user_id, acting_user_id=_me())
+            user = directory.toggle_active(user_id, current_user)
         except ServiceError as error:
             flash(error.message, "error")
         else:
@@ -128,6 +127,55 @@ def toggle_active(user_id: int) -> Response:
                 "success",
             )
     return redirect(url_for("admin.users"))
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("New role", choices=[SelectChoice(r.value, r.label) for r in Role])
+
+
+@bp.route("/users/<int:user_id>/role", methods=["GET", "POST"])
+def change_role(user_id: int) -> str | Response:
+    user, form = directory.user(user_id), RoleForm()
+    if form.validate_on_submit():
+        try:
+            directory.change_role(user_id, form.role.data, current_user)
+        except ServiceError as error:
+            form.role.errors.append(error.message)
+        else:
+            flash(f"{user.display_name} is now {user.role.label.lower()}.", "success")
+            return redirect(url_for("admin.users", q=user.email))
+    elif request.method == "GET":
+        form.role.data = user.role.value
+    return render_template("admin/role.html", user=user, form=form)
+
+
+@bp.get("/audit")
+def audit_log() -> str:
+    args = request.args
+    filters = audit.Filters(
+        action=args.get("action", "")[:40],
+        actor=args.get("actor", "")[:120],
+        target=args.get("target", "")[:200],
+        since=_day(args.get("since", "")),
+        until=_day(args.get("until", "")),
+    )
+    return render_template(
+        "admin/audit.html",
+        found=audit.entries(filters, _page(args.get("page", "1"))),
+        filters=filters,
+        actions=audit.actions(),
+    )
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _page(text: str) -> int:
+    return int(text) if text.isdigit() and len(text) < 7 else 1
 
 
 @bp.get("/users/<int:user_id>/password")
@@ -147,7 +195,7 @@ def reset_password(user_id: int) -> str | Response:
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("admin.users"))
     user = directory.user(user_id)
-    password = accounts.reset_password(user)
+    password = accounts.reset_password(user, current_user)
     # Shown in this response only: never in the (signed, not encrypted) session cookie.
     return render_template("admin/password_issued.html", user=user, password=password)
 
@@ -184,7 +232,10 @@ def cohorts() -> str | Response:
     if form.validate_on_submit():
         try:
             cohort = accounts.create_cohort(
-                form.name.data, form.description.data or "", target_date=form.target_date.data
+                form.name.data,
+                form.description.data or "",
+                target_date=form.target_date.data,
+                actor=current_user,
             )
         except ServiceError as error:
             form.name.errors.append(error.message)
@@ -229,7 +280,9 @@ def _rule_form(course: catalogue.Course) -> RuleForm:
 def cohort_settings(cohort_id: int) -> Response:
     found, form = directory.cohort(cohort_id), SettingsForm()
     if form.validate_on_submit():
-        directory.update_cohort(found, form.description.data or "", form.target_date.data)
+        directory.update_cohort(
+            found, form.description.data or "", form.target_date.data, current_user
+        )
         flash("Cohort settings saved.", "success")
     else:
         flash(_first_error(form), "error")
@@ -242,7 +295,7 @@ def add_member(cohort_id: int) -> Response:
     return _apply(
         form,
         cohort_id,
-        lambda: f"{directory.add_member(found, form.user.data).display_name} added.",
+        lambda: f"{directory.add_member(found, form.user.data, current_user).display_name} added.",
     )
 
 
@@ -265,7 +318,7 @@ def remove_member(cohort_id: int, user_id: int) -> Response:
         ConfirmForm(),
         cohort_id,
         lambda: (
-            f"{directory.remove_member(found, user_id).display_name} removed; "
+            f"{directory.remove_member(found, user_id, current_user).display_name} removed; "
             "their learning records are kept."
         ),
     )
@@ -278,7 +331,9 @@ def add_rule(cohort_id: int) -> Response:
         form,
         cohort_id,
         lambda: (
-            directory.set_rule(found, form.module.data, form.kind.data, set(course.by_slug))
+            directory.set_rule(
+                found, form.module.data, form.kind.data, set(course.by_slug), current_user
+            )
             or "Rule saved."
         ),
     )
@@ -302,7 +357,9 @@ def confirm_remove_rule(cohort_id: int, rule_id: int) -> str:
 def remove_rule(cohort_id: int, rule_id: int) -> Response:
     found = directory.cohort(cohort_id)
     return _apply(
-        ConfirmForm(), cohort_id, lambda: directory.remove_rule(found, rule_id) or "Rule removed."
+        ConfirmForm(),
+        cohort_id,
+        lambda: directory.remove_rule(found, rule_id, current_user) or "Rule removed.",
     )
 
 
@@ -332,7 +389,3 @@ def _first_error(form: FlaskForm) -> str:
         label = form[name].label.text if name in form and name != "csrf_token" else "Form"
         return f"{label}: {errors[0]}"
     return "The form could not be read; reload the page and try again."
-
-
-def _me() -> int:
-    return int(current_user.id)

@@ -99,3 +99,39 @@ def test_two_admins_deactivating_each_other_at_once_leave_one(login, app, query)
     assert codes == [302, 302]
     active = select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active)
     assert query(active) == 1
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one(login, app, query):
+    from course.models import AuditEntry, Role
+
+    (one, first), (two, second) = login(Role.ADMIN), login(Role.ADMIN)
+    targets = {one: second.id, two: first.id}
+    tokens = {
+        client: re.search(
+            r'name="csrf_token" type="hidden" value="([^"]+)"',
+            client.get(f"/admin/users/{targets[client]}/role").get_data(as_text=True),
+        ).group(1)
+        for client in (one, two)
+    }
+    barrier, outcomes = threading.Barrier(2), []
+
+    def demote(client) -> None:  # noqa: ANN001
+        barrier.wait()
+        url = f"/admin/users/{targets[client]}/role"
+        response = client.post(url, data={"csrf_token": tokens[client], "role": "instructor"})
+        outcomes.append(
+            "refused"
+            if "last active administrator" in response.get_data(as_text=True)
+            # demoted first, so logged out before their own change ran
+            else response.headers.get("Location", "").split("?")[0]
+        )
+
+    threads = [threading.Thread(target=demote, args=(c,)) for c in (one, two)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    active = select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active)
+    assert query(active) == 1
+    assert sorted(outcomes) in (["/admin/users", "refused"], ["/admin/users", "/login"])
+    assert query(select(func.count()).select_from(AuditEntry).where(AuditEntry.actor_id > 0)) == 1
