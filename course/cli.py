@@ -12,7 +12,15 @@ from werkzeug.serving import run_simple
 
 from course import content
 from course.models import Role
-from course.services import ServiceError, accounts, catalogue, demo, importer, learning
+from course.services import (
+    ServiceError,
+    accounts,
+    catalogue,
+    demo,
+    enrolment,
+    importer,
+    learning,
+)
 
 user_cli = AppGroup("user", help="Manage accounts.")
 content_cli = AppGroup("content", help="Check and import modules/ and quizzes/.")
@@ -40,6 +48,42 @@ def create_user(
     except ServiceError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"Created {user.role.value} {user.username} <{user.email}>.")
+
+
+@user_cli.command("enrol")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--apply", "apply_", is_flag=True, help="Enrol; without it, only show the preview.")
+@click.option(
+    "--base-url",
+    default="http://localhost:5000",
+    show_default=True,
+    help="The platform's address, for the set-password links.",
+)
+def enrol(csv_file: Path, apply_: bool, base_url: str) -> None:
+    """Enrol trainees from a CSV (email,name,rank,cohort): preview every line, or --apply."""
+    try:
+        text = enrolment.decode(csv_file.read_bytes())
+        checked = enrolment.plan(text)
+        if checked.problem:
+            raise click.ClickException(f"{csv_file}: {checked.problem}")
+        for row in checked.rows:
+            click.echo(
+                f"{csv_file}:{row.line}: {row.email or '-'} -> {row.cohort or '-'}: {row.label}"
+            )
+        if not checked.valid:
+            raise click.ClickException(enrolment.EnrolmentInvalid(checked).message)
+        if not apply_:
+            click.echo("Preview only: nothing written. Add --apply to enrol.")
+            return
+        done = enrolment.apply(text, actor=None)
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(
+        f"Enrolled: {checked.count('new')} new, {checked.count('join')} joined, "
+        f"{checked.count('present')} already there."
+    )
+    for user, token in done.links:
+        click.echo(f"{user.email}\t{base_url.rstrip('/')}/account/set-password/{token}")
 
 
 @demo_cli.command("load")

@@ -38,6 +38,8 @@ class Config:
         # A session ends after this long without a request, and this long after login, whatever.
         self.SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "60"))
         self.SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
+        # A set-password link for a new account works once, within this many hours.
+        self.SET_PASSWORD_HOURS = int(os.environ.get("SET_PASSWORD_HOURS", "72"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

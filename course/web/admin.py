@@ -8,10 +8,12 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from werkzeug.wrappers import Response
 from wtforms import (
     DateField,
     EmailField,
+    HiddenField,
     SelectChoice,
     SelectField,
     StringField,
@@ -20,8 +22,16 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from course.models import Role
-from course.services import ServiceError, accounts, audit, catalogue, directory, reports
-from course.web import audience
+from course.services import (
+    ServiceError,
+    accounts,
+    audit,
+    catalogue,
+    directory,
+    enrolment,
+    reports,
+)
+from course.web import audience, takes_files
 from course.web.forms import ConfirmForm, display_name_rule, new_password_field
 from course.web.progress import csv_download
 
@@ -176,6 +186,56 @@ def _day(text: str) -> date | None:
 
 def _page(text: str) -> int:
     return int(text) if text.isdigit() and len(text) < 7 else 1
+
+
+class EnrolForm(FlaskForm):
+    file = FileField(
+        "CSV file",
+        validators=[
+            FileRequired("Choose a CSV file."),
+            FileAllowed(["csv", "txt"], "Upload a .csv file."),
+            FileSize(1024 * 1024, message="The file is larger than 1 MB: split it."),
+        ],
+    )
+
+
+class ApplyForm(FlaskForm):
+    """The previewed file travels back in the form: the server keeps nothing between steps."""
+
+    text = HiddenField(validators=[DataRequired(), Length(max=1024 * 1024)])
+
+
+@bp.get("/enrol")
+def enrol() -> str:
+    return render_template("admin/enrol.html", form=EnrolForm(), plan=None)
+
+
+@bp.post("/enrol")
+@takes_files
+def preview_enrolment() -> str:
+    form, plan, apply_form = EnrolForm(), None, ApplyForm()
+    if form.validate_on_submit():
+        try:
+            apply_form.text.data = enrolment.decode(form.file.data.read())
+        except ServiceError as error:
+            form.file.errors.append(error.message)
+        else:
+            plan = enrolment.plan(apply_form.text.data)
+    return render_template("admin/enrol.html", form=form, plan=plan, apply_form=apply_form)
+
+
+@bp.post("/enrol/apply")
+def apply_enrolment() -> str | Response:
+    form = ApplyForm()
+    if not form.validate_on_submit():
+        flash("The enrolment could not be read; upload the file again.", "error")
+        return redirect(url_for("admin.enrol"))
+    try:
+        done = enrolment.apply(form.text.data, current_user)
+    except enrolment.EnrolmentInvalid as error:
+        flash(error.message, "error")
+        return render_template("admin/enrol.html", form=EnrolForm(), plan=error.plan)
+    return render_template("admin/enrolled.html", done=done)
 
 
 @bp.get("/users/<int:user_id>/password")

@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from course.extensions import limiter
 from course.models import Role
 from course.security import start_session
-from course.services import ServiceError, accounts, throttle
+from course.services import ServiceError, accounts, links, throttle
 from course.web import audience, public
 from course.web.forms import new_password_field
 
@@ -46,6 +46,17 @@ class PasswordForm(FlaskForm):
     current_password = PasswordField(
         "Current password", validators=[DataRequired("Enter your current password.")]
     )
+    new_password = new_password_field("New password", "Enter a new password.")
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[
+            DataRequired("Repeat the new password."),
+            EqualTo("new_password", "The two new passwords differ."),
+        ],
+    )
+
+
+class SetPasswordForm(FlaskForm):
     new_password = new_password_field("New password", "Enter a new password.")
     confirm = PasswordField(
         "Repeat the new password",
@@ -146,3 +157,24 @@ def password() -> str | Response | tuple[str, int]:
             )
             return redirect(url_for("home.index"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.route("/account/set-password/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def set_password(token: str) -> str | Response | tuple[str, int]:
+    holder = links.holder(token)
+    if holder is None:
+        return render_template("auth/set_password.html", form=None, error=links.EXPIRED), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            links.redeem(token, form.new_password.data)
+        except ServiceError as error:
+            form.new_password.errors.append(error.message)
+        else:
+            logout_user()
+            session.clear()
+            flash("Your password is set. Log in with your email and the new password.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/set_password.html", form=form, user=holder)

@@ -8,7 +8,7 @@ from sqlalchemy import event
 
 from course.extensions import db
 from course.models import CohortRule, Role
-from course.services import accounts
+from course.services import accounts, links
 from tests.conftest import post_form
 from tests.web.test_learn import play, start
 
@@ -27,6 +27,9 @@ def test_no_get_writes(app, login, course) -> None:  # noqa: ANN001
         cohort.rules.append(CohortRule(module_slug="basics-one", kind="required"))
         db.session.commit()
         cohort_id, rule_id = cohort.id, cohort.rules[0].id
+        newcomer = accounts.create_user("new@example.org", "Lt New", Role.TRAINEE, None)
+        token = links.issue(newcomer)  # a live set-password link: opening it must not spend it
+        db.session.commit()
     values = {
         "slug": "basics-one",
         "attempt_id": attempt_id,
@@ -35,6 +38,7 @@ def test_no_get_writes(app, login, course) -> None:  # noqa: ANN001
         "cohort_id": cohort_id,
         "rule_id": rule_id,
         "number": 1,
+        "token": token,
     }
     written: list[tuple[str, str]] = []
 

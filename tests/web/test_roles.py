@@ -20,7 +20,7 @@ EXPECTED = {
     "admin": frozenset({Role.ADMIN}),
     "progress": frozenset({Role.INSTRUCTOR, Role.ADMIN}),
 }
-PUBLIC = {"auth.login", "static"}
+PUBLIC = {"auth.login", "auth.set_password", "static"}
 
 
 def sample_url(app, rule: Rule) -> str:
@@ -43,7 +43,7 @@ def test_every_blueprint_declares_the_expected_audience(app):
     assert {name: AUDIENCES[name] for name in app.blueprints} == EXPECTED
 
 
-def test_public_views_are_only_the_login_page(app):
+def test_public_views_are_only_login_and_set_password(app):
     public = {
         r.endpoint
         for r, _ in routes(app)
