@@ -10,6 +10,7 @@ from course.models.learning import (
     Event,
     JudgingRules,
     LearnerState,
+    LearnerSummary,
     ModuleProgress,
 )
 
@@ -24,6 +25,7 @@ __all__ = [
     "Event",
     "JudgingRules",
     "LearnerState",
+    "LearnerSummary",
     "LoginFailure",
     "Module",
     "ModuleProgress",

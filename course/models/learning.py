@@ -138,3 +138,31 @@ class JudgingRules(db.Model):
     engine_version: Mapped[str] = mapped_column(String(40))
     catalogue: Mapped[dict[str, Any]] = mapped_column(JSON)
     first_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LearnerSummary(db.Model):
+    """What cohort pages show of one trainee, stored in the transaction of each learning event
+    (and of each change to their cohorts' rules), so that a cohort page reads one row per trainee
+    instead of replaying the engine for every trainee on every request. Mastery, the next step and
+    the notes are as of `at`; a row whose hashes differ from the course's is recomputed on read."""
+
+    __tablename__ = "learner_summary"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    engine_version: Mapped[str] = mapped_column(String(40))
+    params_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    mastery: Mapped[dict[str, float]] = mapped_column(JSON)
+    mastered: Mapped[int] = mapped_column(default=0)
+    modules_done: Mapped[int] = mapped_column(default=0)
+    seconds: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
+    passed: Mapped[int] = mapped_column(default=0)
+    last_active: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_kind: Mapped[str | None] = mapped_column(String(20))  # None: nothing left to do
+    next_module: Mapped[str | None] = mapped_column(String(80))
+    struggling: Mapped[list[str] | None] = mapped_column(JSON)  # [competency, failed module]
+    spent: Mapped[list[str]] = mapped_column(JSON, default=list)
+    done: Mapped[list[str]] = mapped_column(JSON, default=list)

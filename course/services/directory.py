@@ -12,7 +12,7 @@ from werkzeug.exceptions import NotFound
 from course.extensions import db
 from course.models import Attempt, Cohort, CohortMember, CohortRule, Event, Role, User
 from course.models.types import utcnow
-from course.services import ServiceError, audit
+from course.services import ServiceError, audit, catalogue, summaries
 
 
 @dataclass(frozen=True)
@@ -179,6 +179,7 @@ def update_cohort(
     after = {"description": cohort.description, "target_date": cohort.target_date}
     if after != before:
         audit.record(actor, "cohort.update", cohort, before, after)
+        _refresh(cohort)
     db.session.commit()
 
 
@@ -191,6 +192,7 @@ def add_member(cohort: Cohort, user_id: int, actor: User | None) -> User:
         raise ServiceError(f"{user.display_name} is already in {cohort.name}.", "user")
     cohort.members.append(CohortMember(user=user, role=user.role))
     audit.record(actor, "cohort.member.add", cohort, after={"member": _who(user)})
+    _refresh(cohort, [user.id])
     db.session.commit()
     return user
 
@@ -206,6 +208,7 @@ def remove_member(cohort: Cohort, user_id: int, actor: User | None) -> User:
         raise ServiceError("That person is not in this cohort.")
     cohort.members.remove(member)
     audit.record(actor, "cohort.member.remove", cohort, before={"member": _who(member.user)})
+    _refresh(cohort, [member.user_id])
     db.session.commit()
     return member.user
 
@@ -225,6 +228,7 @@ def set_rule(
     else:
         rule.kind = kind
     audit.record(actor, "cohort.rule.set", cohort, before, {"module": module_slug, "rule": kind})
+    _refresh(cohort)
     db.session.commit()
 
 
@@ -237,7 +241,16 @@ def remove_rule(cohort: Cohort, rule_id: int, actor: User | None) -> None:
     audit.record(
         actor, "cohort.rule.remove", cohort, before={"module": rule.module_slug, "rule": rule.kind}
     )
+    _refresh(cohort)
     db.session.commit()
+
+
+def _refresh(cohort: Cohort, user_ids: list[int] | None = None) -> None:
+    """Recompute the stored summaries of trainees whose rules this change alters (their next
+    step on the cohort pages follows the new rules at once)."""
+    db.session.flush()
+    ids = user_ids or [m.user_id for m in cohort.members if m.role is Role.TRAINEE]
+    summaries.refresh(ids, catalogue.current())
 
 
 def candidates(cohort: Cohort) -> list[User]:

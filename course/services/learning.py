@@ -24,7 +24,7 @@ from course.models import (
     User,
 )
 from course.models.types import utcnow
-from course.services import ServiceError, catalogue
+from course.services import ServiceError, catalogue, summaries
 from course.services.catalogue import Course, ModuleInfo
 
 # Reading time counted for one visit is capped: a tab left open overnight is not study.
@@ -64,6 +64,7 @@ def add_event(
         state = course.engine.apply(state, event)
     _save(user_id, state, row.id, state_row)
     keep_rules(course)
+    summaries.mark(user_id, course, state, row.at)
     return row
 
 
@@ -145,6 +146,8 @@ def recompute(course: Course, user_ids: Iterable[int] | None = None) -> int:
             last_ids.get(user_id, 0),
             rows.get(user_id),
         )
+    db.session.flush()
+    summaries.refresh(ids, course)
     db.session.commit()
     return len(ids)
 

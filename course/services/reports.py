@@ -6,31 +6,35 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from course import engine
 from course.extensions import db
-from course.models import (
-    Attempt,
-    Cohort,
-    CohortMember,
-    Event,
-    LearnerState,
-    ModuleProgress,
-    Role,
-    User,
-)
+from course.models import Cohort, CohortMember, Role, User
 from course.models.types import utcnow
-from course.services import learning
+from course.services import summaries
 from course.services.catalogue import Course
+
+
+class Person(NamedTuple):
+    """Who a report row is about (plain values: a cohort may hold thousands)."""
+
+    id: int
+    display_name: str
+    email: str
+    rank: str
+
+
+PAGE_ROWS = 100
 
 
 @dataclass(frozen=True)
 class TraineeRow:
     """One trainee's line in a cohort report."""
 
-    user: User
+    user: Person
     mastery: dict[str, float]
     mastered: int
     modules_done: int
@@ -40,6 +44,7 @@ class TraineeRow:
     seconds: int
     next_title: str | None
     attention: tuple[str, ...] = ()
+    as_of: datetime | None = None  # when mastery and the next step were computed
 
 
 @dataclass(frozen=True)
@@ -54,86 +59,44 @@ class CohortReport:
         values = [r.mastery.get(competency, 0.0) for r in self.rows]
         return sum(values) / len(values) if values else 0.0
 
+    @property
+    def flagged(self) -> list[TraineeRow]:
+        """Return the trainees with something that needs attention."""
+        return [r for r in self.rows if r.attention]
+
+    def page(self, number: int, size: int = PAGE_ROWS) -> ReportPage:
+        """Return one page of the trainee rows (a cohort of thousands is read a page at a time)."""
+        pages = max(1, -(-len(self.rows) // size))
+        number = min(max(number, 1), pages)
+        return ReportPage(self.rows[(number - 1) * size : number * size], number, pages)
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    rows: tuple[TraineeRow, ...]
+    number: int
+    pages: int
+
 
 def cohort_report(cohort: Cohort, course: Course) -> CohortReport:
-    """Build a cohort's report in a fixed number of queries, whatever its size."""
-    trainees = list(
-        db.session.scalars(
-            select(User)
+    """Build a cohort's report from the stored summaries, in a fixed number of queries."""
+    people = [
+        Person(*row)
+        for row in db.session.execute(
+            select(User.id, User.display_name, User.email, User.rank)
             .join(CohortMember, CohortMember.user_id == User.id)
             .where(CohortMember.cohort_id == cohort.id, CohortMember.role == Role.TRAINEE)
-            .order_by(User.display_name)
+            .order_by(User.display_name, User.id)
         )
-    )
-    ids = [u.id for u in trainees]
-    states = _states(ids, course)
-    activity = dict(
-        db.session.execute(
-            select(Event.user_id, func.max(Event.at))
-            .where(Event.user_id.in_(ids))
-            .group_by(Event.user_id)
-        ).all()
-    )
-    reading = {
-        uid: (done, secs)
-        for uid, done, secs in db.session.execute(
-            select(
-                ModuleProgress.user_id,
-                func.count(ModuleProgress.completed_at),
-                func.coalesce(func.sum(ModuleProgress.seconds), 0),
-            )
-            .where(ModuleProgress.user_id.in_(ids))
-            .group_by(ModuleProgress.user_id)
-        )
-    }
-    tries = {
-        uid: (n, p)
-        for uid, n, p in db.session.execute(
-            select(
-                Attempt.user_id,
-                func.count(Attempt.id),
-                func.count(Attempt.id).filter(Attempt.passed.is_(True)),
-            )
-            .where(Attempt.user_id.in_(ids), Attempt.status == "finished")
-            .group_by(Attempt.user_id)
-        )
-    }
-    rules = _rules(cohort)
+    ]
     now = utcnow()
+    figures = summaries.read([p.id for p in people], course, now)
+    rules = _rules(cohort)
     return CohortReport(
         cohort,
         course.competencies,
-        tuple(
-            _row(
-                u,
-                states[u.id],
-                course,
-                now,
-                rules,
-                activity.get(u.id),
-                reading.get(u.id, (0, 0)),
-                tries.get(u.id, (0, 0)),
-            )
-            for u in trainees
-        ),
+        tuple(_row(p, figures[p.id], course, now, rules) for p in people),
     )
-
-
-def _states(ids: list[int], course: Course) -> dict[int, engine.LearnerState]:
-    """Load stored states; replay, from one query of events, those the content has outdated."""
-    rows = {
-        r.user_id: r
-        for r in db.session.scalars(select(LearnerState).where(LearnerState.user_id.in_(ids)))
-    }
-    fresh = {
-        uid: engine.LearnerState.from_json(r.state)
-        for uid, r in rows.items()
-        if learning.is_current(r, course)
-    }
-    stale = [uid for uid in ids if uid not in fresh]
-    events = learning.histories(stale) if stale else {}
-    fresh.update({uid: course.engine.replay(events.get(uid, [])) for uid in stale})
-    return fresh
 
 
 def _rules(cohort: Cohort) -> engine.CohortRules:
@@ -145,35 +108,34 @@ def _rules(cohort: Cohort) -> engine.CohortRules:
 
 
 def _row(
-    user: User,
-    state: engine.LearnerState,
+    person: Person,
+    figures: summaries.Figures,
     course: Course,
     now: datetime,
     rules: engine.CohortRules,
-    last: datetime | None,
-    reading: tuple[int, int],
-    tries: tuple[int, int],
 ) -> TraineeRow:
-    mastery = course.engine.mastery(state, now)
-    thresholds = {c["id"]: c["params"].get("threshold", 0.95) for c in course.competencies}
-    rec = course.engine.recommend(state, now, rules)
-    title = (
-        course.module(rec.module_id).title
-        if rec and rec.module_id
-        else ("Placement check" if rec else None)
-    )
     return TraineeRow(
-        user,
-        mastery,
-        sum(mastery[c] >= t for c, t in thresholds.items()),
-        reading[0],
-        tries[0],
-        tries[1],
-        last,
-        reading[1],
-        title,
-        _attention(state, course, now, rules, last),
+        person,
+        figures.mastery,
+        figures.mastered,
+        figures.modules_done,
+        figures.attempts,
+        figures.passed,
+        figures.last_active,
+        figures.seconds,
+        _next_title(figures, course),
+        _attention(figures, course, now, rules),
+        figures.at,
     )
+
+
+def _next_title(figures: summaries.Figures, course: Course) -> str | None:
+    if figures.next_kind is None:
+        return None
+    if figures.next_module is None:
+        return "Placement check"
+    module = course.module(figures.next_module)
+    return module.title if module else figures.next_module
 
 
 INACTIVE_AFTER = timedelta(days=7)
@@ -181,32 +143,29 @@ DEADLINE_WARNING = timedelta(days=14)
 
 
 def _attention(
-    state: engine.LearnerState,
-    course: Course,
-    now: datetime,
-    rules: engine.CohortRules,
-    last: datetime | None,
+    figures: summaries.Figures, course: Course, now: datetime, rules: engine.CohortRules
 ) -> tuple[str, ...]:
     """Say why an administrator should look at this trainee: idle, struggling, or behind."""
     notes = []
+    last = figures.last_active
     if last is None:
         notes.append("has not started")
     elif now - last > INACTIVE_AFTER:
         notes.append(f"inactive for {(now - last).days} days")
-    if state.remediation is not None:
-        failed = course.module(state.remediation.module_id)
+    if figures.struggling:
+        competency, module_id = figures.struggling
+        failed = course.module(module_id)
         notes.append(
-            f"struggling with {course.competency_names.get(state.remediation.competency)}"
-            f" (did not pass {failed.title if failed else state.remediation.module_id})"
+            f"struggling with {course.competency_names.get(competency)}"
+            f" (did not pass {failed.title if failed else module_id})"
         )
-    for module_id in course.engine.completion(state, now, rules).spent:
+    for module_id in figures.spent:
         module = course.module(module_id)
         notes.append(
             f"used every attempt at {module.title if module else module_id} without passing"
         )
     if rules.required and rules.target_date:
-        done = {s.module_id for s in course.engine.path(state, now, rules) if s.status == "done"}
-        missing = [m for m in rules.required if m not in done and course.module(m)]
+        missing = [m for m in rules.required if m not in figures.done and course.module(m)]
         left = rules.target_date - now.date()
         if missing and left <= DEADLINE_WARNING:
             when = "overdue" if left.days < 0 else f"due in {left.days} days"

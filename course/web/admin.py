@@ -33,7 +33,7 @@ from course.services import (
 )
 from course.web import audience, takes_files
 from course.web.forms import ConfirmForm, display_name_rule, new_password_field
-from course.web.progress import csv_download
+from course.web.progress import csv_download, page_number
 
 bp = audience(Blueprint("admin", __name__, url_prefix="/admin"), Role.ADMIN)
 
@@ -88,7 +88,7 @@ def users() -> str | Response:
         else:
             flash(f"Account created for {user.display_name} ({user.role.label}).", "success")
             return redirect(url_for("admin.users"))
-    found = directory.users(request.args.get("q", ""), _page(request.args.get("page", "1")))
+    found = directory.users(request.args.get("q", ""), page_number())
     return render_template("admin/users.html", form=form, found=found, confirm=ConfirmForm())
 
 
@@ -171,7 +171,7 @@ def audit_log() -> str:
     )
     return render_template(
         "admin/audit.html",
-        found=audit.entries(filters, _page(args.get("page", "1"))),
+        found=audit.entries(filters, page_number()),
         filters=filters,
         actions=audit.actions(),
     )
@@ -182,10 +182,6 @@ def _day(text: str) -> date | None:
         return date.fromisoformat(text) if text else None
     except ValueError:
         return None
-
-
-def _page(text: str) -> int:
-    return int(text) if text.isdigit() and len(text) < 7 else 1
 
 
 class EnrolForm(FlaskForm):
@@ -314,6 +310,7 @@ def cohort(cohort_id: int) -> str:
         cohort=found,
         course=course,
         report=reports.cohort_report(found, course),
+        page=page_number(),
         confirm=ConfirmForm(),
         settings=SettingsForm(obj=found),
         member_form=_member_form(found),

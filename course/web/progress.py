@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -25,6 +25,7 @@ def cohort(cohort_id: int) -> str:
         "progress/cohort.html",
         cohort=found,
         report=reports.cohort_report(found, catalogue.current()),
+        page=page_number(),
     )
 
 
@@ -35,6 +36,12 @@ def progress_csv(cohort_id: int) -> Response:
         reports.report_csv(reports.cohort_report(found, catalogue.current())),
         f"cohort-{found.id}-progress.csv",
     )
+
+
+def page_number() -> int:
+    """Return the ?page= number asked for (1 when absent or not a number)."""
+    text = request.args.get("page", "1")
+    return int(text) if text.isdigit() and len(text) < 7 else 1
 
 
 def csv_download(body: str, filename: str) -> Response:

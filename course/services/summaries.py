@@ -1,0 +1,284 @@
+"""Each trainee's figures for cohort pages, stored as events arrive and read one row per trainee.
+
+A learning event marks its trainee; when the transaction commits, the trainee's summary is
+recomputed from their state and records and written in that same transaction. A change to a
+cohort's rules refreshes its trainees the same way. A cohort page then reads stored rows, and
+computes (without storing: reading never writes) only those the engine or content has outdated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+
+from sqlalchemy import event, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from course import engine
+from course.extensions import db
+from course.models import (
+    Attempt,
+    Cohort,
+    CohortMember,
+    CohortRule,
+    Event,
+    LearnerState,
+    LearnerSummary,
+    ModuleProgress,
+)
+from course.models.types import utcnow
+from course.services import learning
+from course.services.catalogue import Course
+
+PENDING = "summaries.pending"
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One trainee's figures as of `at`."""
+
+    at: datetime
+    mastery: dict[str, float]
+    mastered: int
+    modules_done: int
+    seconds: int
+    attempts: int
+    passed: int
+    last_active: datetime | None
+    next_kind: str | None  # None: nothing left to do
+    next_module: str | None
+    struggling: tuple[str, str] | None  # (competency, the module not passed)
+    spent: tuple[str, ...]
+    done: tuple[str, ...]
+
+
+def mark(user_id: int, course: Course, state: engine.LearnerState, at: datetime) -> None:
+    """Have this trainee's summary recomputed when the current transaction commits, from the
+    state the event left (at: when it happened)."""
+    db.session.info.setdefault(PENDING, {})[user_id] = (course, state, at)
+
+
+def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the outer commit will come
+    pending: dict[int, tuple[Course, engine.LearnerState, datetime]] = session.info.pop(PENDING, {})
+    by_course: dict[int, tuple[Course, dict[int, tuple[engine.LearnerState, datetime]]]] = {}
+    for user_id, (course, state, at) in pending.items():
+        by_course.setdefault(id(course), (course, {}))[1][user_id] = (state, at)
+    for course, known in by_course.values():
+        store(compute(list(known), course, utcnow(), known), course)
+
+
+def _forget(session: Session, *args: object) -> None:
+    session.info.pop(PENDING, None)
+
+
+event.listen(db.session, "before_commit", _before_commit)
+event.listen(db.session, "after_rollback", _forget)
+
+
+def refresh(user_ids: Collection[int], course: Course) -> None:
+    """Recompute and store these trainees' summaries now (the caller commits)."""
+    store(compute(user_ids, course, utcnow()), course)
+
+
+def store(figures: dict[int, Figures], course: Course) -> None:
+    """Replace the stored summaries of these trainees."""
+    if not figures:
+        return
+    upsert = (sqlite_insert if db.engine.dialect.name == "sqlite" else postgresql_insert)(
+        LearnerSummary
+    )
+    columns = [c.name for c in LearnerSummary.__table__.columns if c.name != "user_id"]
+    db.session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=["user_id"], set_={c: upsert.excluded[c] for c in columns}
+        ),
+        [
+            {
+                **{f.name: getattr(f_, f.name) for f in fields(Figures)},
+                "struggling": list(f_.struggling) if f_.struggling else None,
+                "spent": list(f_.spent),
+                "done": list(f_.done),
+                "user_id": uid,
+                "engine_version": engine.ENGINE_VERSION,
+                "params_hash": course.params_hash,
+            }
+            for uid, f_ in figures.items()
+        ],
+    )
+
+
+def read(user_ids: Collection[int], course: Course, now: datetime) -> dict[int, Figures]:
+    """Return every trainee's figures: stored ones when current, the rest computed (not stored)."""
+    rows = db.session.scalars(
+        select(LearnerSummary).where(
+            LearnerSummary.user_id.in_(list(user_ids)),
+            LearnerSummary.params_hash == course.params_hash,
+            LearnerSummary.engine_version == engine.ENGINE_VERSION,
+        )
+    )
+    found = {row.user_id: _figures(row) for row in rows}
+    missing = [uid for uid in user_ids if uid not in found]
+    if missing:
+        found.update(compute(missing, course, now))
+    return found
+
+
+def _figures(row: LearnerSummary) -> Figures:
+    values = {f.name: getattr(row, f.name) for f in fields(Figures)}
+    values["struggling"] = tuple(row.struggling) if row.struggling else None
+    values["spent"], values["done"] = tuple(row.spent), tuple(row.done)
+    return Figures(**values)
+
+
+def compute(
+    user_ids: Collection[int],
+    course: Course,
+    now: datetime,
+    known: dict[int, tuple[engine.LearnerState, datetime]] | None = None,
+) -> dict[int, Figures]:
+    """Compute trainees' figures in a fixed number of queries, whatever their number (known:
+    the state and last event time of trainees whose event is being recorded)."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    known = known or {}
+    missing = [uid for uid in ids if uid not in known]
+    states = {uid: state for uid, (state, _) in known.items()}
+    states.update(states_of(missing, course) if missing else {})
+    skipped = set(
+        db.session.scalars(
+            select(Event.user_id)
+            .where(Event.user_id.in_(ids), Event.kind == "placement-skipped")
+            .distinct()
+        )
+    )
+    rules = rules_of(ids)
+    activity = {uid: at for uid, (_, at) in known.items()}
+    if missing:
+        activity.update(
+            db.session.execute(
+                select(Event.user_id, func.max(Event.at))
+                .where(Event.user_id.in_(missing))
+                .group_by(Event.user_id)
+            ).all()
+        )
+    reading = {
+        uid: (done, secs)
+        for uid, done, secs in db.session.execute(
+            select(
+                ModuleProgress.user_id,
+                func.count(ModuleProgress.completed_at),
+                func.coalesce(func.sum(ModuleProgress.seconds), 0),
+            )
+            .where(ModuleProgress.user_id.in_(ids))
+            .group_by(ModuleProgress.user_id)
+        )
+    }
+    tries = {
+        uid: (n, p)
+        for uid, n, p in db.session.execute(
+            select(
+                Attempt.user_id,
+                func.count(Attempt.id),
+                func.count(Attempt.id).filter(Attempt.passed.is_(True)),
+            )
+            .where(Attempt.user_id.in_(ids), Attempt.status == "finished")
+            .group_by(Attempt.user_id)
+        )
+    }
+    return {
+        uid: _compute(
+            states[uid],
+            course,
+            now,
+            course.engine_after_skip if uid in skipped else course.engine,
+            rules.get(uid),
+            activity.get(uid),
+            reading.get(uid, (0, 0)),
+            tries.get(uid, (0, 0)),
+        )
+        for uid in ids
+    }
+
+
+def _compute(
+    state: engine.LearnerState,
+    course: Course,
+    now: datetime,
+    policy: engine.Engine,
+    rules: engine.CohortRules | None,
+    last: datetime | None,
+    reading: tuple[int, int],
+    tries: tuple[int, int],
+) -> Figures:
+    """Compute one trainee's figures, as My path would show them now."""
+    mastery = course.engine.mastery(state, now)
+    thresholds = {c["id"]: c["params"].get("threshold", 0.95) for c in course.competencies}
+    rec = policy.recommend(state, now, rules)
+    remediation = state.remediation
+    return Figures(
+        at=now,
+        mastery=mastery,
+        mastered=sum(mastery[c] >= t for c, t in thresholds.items()),
+        modules_done=reading[0],
+        seconds=reading[1],
+        attempts=tries[0],
+        passed=tries[1],
+        last_active=last,
+        next_kind=rec.kind if rec else None,
+        next_module=rec.module_id if rec else None,
+        struggling=(remediation.competency, remediation.module_id) if remediation else None,
+        spent=tuple(course.engine.completion(state, now, rules).spent),
+        done=tuple(
+            s.module_id for s in course.engine.path(state, now, rules) if s.status == "done"
+        ),
+    )
+
+
+def states_of(ids: list[int], course: Course) -> dict[int, engine.LearnerState]:
+    """Load stored states; replay, from one query of events, those the content has outdated."""
+    rows = {
+        r.user_id: r
+        for r in db.session.scalars(select(LearnerState).where(LearnerState.user_id.in_(ids)))
+    }
+    fresh = {
+        uid: engine.LearnerState.from_json(r.state)
+        for uid, r in rows.items()
+        if learning.is_current(r, course)
+    }
+    stale = [uid for uid in ids if uid not in fresh]
+    events = learning.histories(stale) if stale else {}
+    fresh.update({uid: course.engine.replay(events.get(uid, [])) for uid in stale})
+    return fresh
+
+
+def rules_of(ids: list[int]) -> dict[int, engine.CohortRules]:
+    """Merge each trainee's cohorts' rules as My path does (earliest target date wins), in one
+    query for everyone."""
+    rows = db.session.execute(
+        select(CohortMember.user_id, Cohort.target_date, CohortRule.kind, CohortRule.module_slug)
+        .join(Cohort, Cohort.id == CohortMember.cohort_id)
+        .outerjoin(CohortRule, CohortRule.cohort_id == CohortMember.cohort_id)
+        .where(CohortMember.user_id.in_(ids))
+        .order_by(CohortRule.id)
+    ).all()
+    targets: dict[int, date] = {}
+    kinds: dict[int, dict[str, list[str]]] = {}
+    for uid, target, kind, slug in rows:
+        if target is not None and (uid not in targets or target < targets[uid]):
+            targets[uid] = target
+        if kind is not None:
+            kinds.setdefault(uid, {"required": [], "pinned": []})[kind].append(slug)
+    return {
+        uid: engine.CohortRules(
+            required=tuple(dict.fromkeys(kinds.get(uid, {}).get("required", ()))),
+            pinned=tuple(dict.fromkeys(kinds.get(uid, {}).get("pinned", ()))),
+            target_date=targets.get(uid),
+        )
+        for uid in set(kinds) | set(targets)
+    }

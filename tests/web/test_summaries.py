@@ -1,0 +1,144 @@
+"""Cohort pages read each trainee's stored summary, kept current in each event's transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import event, select, update
+
+from course.extensions import db
+from course.models import Cohort, CohortRule, LearnerSummary, Role
+from course.models.types import utcnow
+from course.services import accounts, catalogue, summaries
+from tests.conftest import post_form
+from tests.web.test_learn import play, start
+
+
+def stored(app, user_id: int) -> summaries.Figures | None:  # noqa: ANN001
+    with app.app_context():
+        row = db.session.get(LearnerSummary, user_id)
+        return summaries._figures(row) if row else None
+
+
+def fresh(app, user_id: int) -> summaries.Figures:  # noqa: ANN001
+    with app.app_context():
+        return summaries.compute([user_id], catalogue.current(), utcnow())[user_id]
+
+
+def same(a: summaries.Figures, b: summaries.Figures) -> bool:
+    """Equal apart from when they were computed (mastery to 6 places: forgetting runs on)."""
+    keep = {k: v for k, v in vars(a).items() if k not in ("at", "mastery")}
+    return keep == {k: v for k, v in vars(b).items() if k not in ("at", "mastery")} and all(
+        abs(a.mastery[c] - b.mastery[c]) < 1e-6 for c in a.mastery
+    )
+
+
+def test_every_event_keeps_the_summary_current(trainee, course, app):
+    client, user = trainee
+    assert stored(app, user.id) is None
+    post_form(client, "/learn/welcome/skip", token_from="/learn/welcome")
+    assert same(stored(app, user.id), fresh(app, user.id))
+    post_form(client, "/learn/modules/basics-one/complete", token_from="/learn/modules/basics-one")
+    assert stored(app, user.id).modules_done == 1
+    url = start(client)
+    play(client, url, first="b", option="1", last="b")  # a failing run
+    after = stored(app, user.id)
+    assert (after.attempts, after.passed) == (1, 0)
+    assert after.struggling is not None and after.next_kind == "remediation"
+    assert same(after, fresh(app, user.id))
+
+
+def test_a_rule_change_moves_the_next_step_at_once(admin, trainee, course, app):
+    client, _ = admin
+    trainee_client, user = trainee
+    post_form(trainee_client, "/learn/welcome/skip", token_from="/learn/welcome")
+    with app.app_context():
+        cohort_id = accounts.create_cohort("Golf", trainees=[db.session.merge(user)]).id
+    page = f"/admin/cohorts/{cohort_id}"
+    post_form(
+        client, f"{page}/rules", {"module": "basics-refresher", "kind": "pinned"}, token_from=page
+    )
+    assert stored(app, user.id).next_module == "basics-refresher"
+    html = client.get(f"/progress/cohorts/{cohort_id}").get_data(as_text=True)
+    assert "<td>Basics refresher</td>" in html
+
+
+def test_outdated_summaries_are_computed_on_read_and_not_written(admin, trainee, course, app):
+    client, _ = admin
+    trainee_client, user = trainee
+    post_form(trainee_client, "/learn/welcome/skip", token_from="/learn/welcome")
+    post_form(
+        trainee_client, "/learn/modules/basics-one/complete", token_from="/learn/modules/basics-one"
+    )
+    with app.app_context():
+        cohort_id = accounts.create_cohort("Hotel", trainees=[db.session.merge(user)]).id
+        db.session.execute(
+            update(LearnerSummary).values(params_hash="old", modules_done=99, mastery={})
+        )
+        db.session.commit()
+        engine = db.engine
+    writes: list[str] = []
+
+    def listener(*args: object) -> None:
+        if str(args[2]).lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            writes.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        csv = client.get(f"/progress/cohorts/{cohort_id}/progress.csv").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert writes == []
+    assert csv.splitlines()[1].split(",")[-7] == "1"  # modules done: computed, not the stale 99
+
+
+def test_a_rolled_back_event_leaves_no_summary(trainee, course, app):
+    _, user = trainee
+    with app.app_context():
+        from course.services import learning
+
+        learning.add_event(user.id, "placement-skipped", catalogue.current())
+        db.session.rollback()
+        assert db.session.info.get(summaries.PENDING) is None
+        db.session.commit()
+    assert stored(app, user.id) is None
+
+
+def test_the_cohort_page_reads_a_fixed_number_of_queries(admin, create_user, course, app):
+    client, _ = admin
+    with app.app_context():
+        cohort = Cohort(name="India")
+        cohort.rules.append(CohortRule(module_slug="basics-one", kind="required"))
+        db.session.add(cohort)
+        db.session.commit()
+        cohort_id, engine = cohort.id, db.engine
+
+    def queries(path: str) -> int:
+        seen: list[str] = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(path).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    def grow(n: int) -> None:
+        people = [create_user(Role.TRAINEE) for _ in range(n)]
+        with app.app_context():
+            found = db.session.get(Cohort, cohort_id)
+            for person in people:
+                found.members.append(
+                    __import__("course.models", fromlist=["CohortMember"]).CohortMember(
+                        user_id=person.id, role=Role.TRAINEE
+                    )
+                )
+            db.session.flush()
+            summaries.refresh([m.user_id for m in found.members], catalogue.current())
+            db.session.commit()
+
+    grow(2)
+    pages = (f"/progress/cohorts/{cohort_id}", f"/progress/cohorts/{cohort_id}/progress.csv")
+    small = [queries(p) for p in pages]
+    grow(12)
+    assert [queries(p) for p in pages] == small
+    with app.app_context():
+        assert len(db.session.scalars(select(LearnerSummary)).all()) == 14
