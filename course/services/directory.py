@@ -275,23 +275,31 @@ def visible_cohorts(viewer: User) -> list[Cohort]:
 
 
 def visible_cohort(viewer: User, cohort_id: int) -> Cohort:
-    """Return a cohort the viewer may read, or 404 (never saying whether it exists)."""
-    found = cohort(cohort_id)
-    if viewer.role is Role.ADMIN or any(
-        m.user_id == viewer.id and m.role is Role.INSTRUCTOR for m in found.members
-    ):
-        return found
-    raise NotFound()
+    """Return a cohort the viewer may read, or 404 (never saying whether it exists); its members
+    are not loaded (a cohort may hold thousands)."""
+    query = select(Cohort).where(Cohort.id == cohort_id)
+    if viewer.role is not Role.ADMIN:
+        query = query.where(_instructs(viewer))
+    found = db.session.scalar(query)
+    if found is None:
+        raise NotFound()
+    return found
 
 
 def cohort_trainee(found: Cohort, user_id: int) -> User:
     """Return a trainee of the cohort, or 404 for anyone else."""
-    member = next(
-        (m for m in found.members if m.user_id == user_id and m.role is Role.TRAINEE), None
+    user = db.session.scalar(
+        select(User)
+        .join(CohortMember, CohortMember.user_id == User.id)
+        .where(
+            CohortMember.cohort_id == found.id,
+            CohortMember.user_id == user_id,
+            CohortMember.role == Role.TRAINEE,
+        )
     )
-    if member is None:
+    if user is None:
         raise NotFound()
-    return member.user
+    return user
 
 
 def _instructs(viewer: User):  # noqa: ANN202 - a SQL expression

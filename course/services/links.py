@@ -35,6 +35,13 @@ def issue(user: User, actor: User | None = None) -> str:
     return token
 
 
+def replace(user: User, actor: User | None) -> str:
+    """Give an existing account a new link (earlier ones stop working) and commit."""
+    token = issue(user, actor)
+    db.session.commit()
+    return token
+
+
 def holder(token: str) -> User | None:
     """Return the active account a live token belongs to, or None (reads only)."""
     if not token or len(token) > 100:

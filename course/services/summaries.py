@@ -114,8 +114,8 @@ def store(figures: dict[int, Figures], course: Course) -> None:
 
 def read(user_ids: Collection[int], course: Course, now: datetime) -> dict[int, Figures]:
     """Return every trainee's figures: stored ones when current, the rest computed (not stored)."""
-    rows = db.session.scalars(
-        select(LearnerSummary).where(
+    rows = db.session.execute(  # plain rows, not ORM objects: a cohort may hold thousands
+        select(LearnerSummary.user_id, *(getattr(LearnerSummary, n) for n in NAMES)).where(
             LearnerSummary.user_id.in_(list(user_ids)),
             LearnerSummary.params_hash == course.params_hash,
             LearnerSummary.engine_version == engine.ENGINE_VERSION,
@@ -128,8 +128,11 @@ def read(user_ids: Collection[int], course: Course, now: datetime) -> dict[int, 
     return found
 
 
-def _figures(row: LearnerSummary) -> Figures:
-    values = {f.name: getattr(row, f.name) for f in fields(Figures)}
+NAMES = tuple(f.name for f in fields(Figures))
+
+
+def _figures(row: object) -> Figures:
+    values = {name: getattr(row, name) for name in NAMES}
     values["struggling"] = tuple(row.struggling) if row.struggling else None
     values["spent"], values["done"] = tuple(row.spent), tuple(row.done)
     return Figures(**values)

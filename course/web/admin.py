@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
@@ -29,6 +38,7 @@ from course.services import (
     catalogue,
     directory,
     enrolment,
+    links,
     reports,
 )
 from course.web import audience, takes_files
@@ -244,6 +254,29 @@ def confirm_reset_password(user_id: int) -> str:
         "Issue a new password",
         url_for("admin.users"),
     )
+
+
+@bp.get("/users/<int:user_id>/link")
+def confirm_password_link(user_id: int) -> str:
+    user = directory.user(user_id)
+    hours = current_app.config["SET_PASSWORD_HOURS"]
+    return _confirm(
+        f"Give {user.display_name} a set-password link?",
+        f"The link lets them choose their own password; it works once, within {hours} hours. "
+        "Any earlier link stops working; their current password keeps working until they use "
+        "it. The link is shown to you only once, on the next page.",
+        "Create the link",
+        url_for("admin.users"),
+    )
+
+
+@bp.post("/users/<int:user_id>/link")
+def password_link(user_id: int) -> str | Response:
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("admin.users"))
+    user = directory.user(user_id)
+    token = links.replace(user, current_user)
+    return render_template("admin/password_issued.html", user=user, token=token)
 
 
 @bp.post("/users/<int:user_id>/password")

@@ -183,3 +183,18 @@ def test_cli_previews_then_applies(runner, app, query, tmp_path):
     assert counts(query) == (3, 3, 2)
     again = runner.invoke(args=["user", "enrol", str(path), "--apply"])
     assert "0 new, 0 joined, 3 already there" in again.output
+
+
+def test_an_admin_replaces_a_lost_link(admin, create_user, app, query):
+    client, _ = admin
+    user = create_user(Role.TRAINEE, email="lost@example.org")
+    page = client.get(f"/admin/users/{user.id}/link").get_data(as_text=True)
+    assert "works once, within 72 hours" in page
+    first = post_form(client, f"/admin/users/{user.id}/link").get_data(as_text=True)
+    second = post_form(client, f"/admin/users/{user.id}/link").get_data(as_text=True)
+    old, new = (re.search(r"(/account/set-password/[\w-]+)", h).group(1) for h in (first, second))
+    visitor = app.test_client()
+    assert visitor.get(old).status_code == 404  # replaced
+    assert visitor.get(new).status_code == 200
+    actions = query(select(AuditEntry.action).where(AuditEntry.actor_id.is_not(None)), many=True)
+    assert actions == ["password.link", "password.link"]
