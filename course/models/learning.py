@@ -154,7 +154,7 @@ class LearnerSummary(db.Model):
     engine_version: Mapped[str] = mapped_column(String(40))
     params_hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    mastery: Mapped[dict[str, float]] = mapped_column(JSON)
+    mastery: Mapped[list[float]] = mapped_column(JSON)  # in the course's competency order
     mastered: Mapped[int] = mapped_column(default=0)
     modules_done: Mapped[int] = mapped_column(default=0)
     seconds: Mapped[int] = mapped_column(default=0)

@@ -6,6 +6,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import NamedTuple
 
 from sqlalchemy import select
@@ -56,8 +57,16 @@ class CohortReport:
     rows: tuple[TraineeRow, ...]
 
     def average(self, competency: str) -> float:
-        values = [r.mastery.get(competency, 0.0) for r in self.rows]
-        return sum(values) / len(values) if values else 0.0
+        return self.averages.get(competency, 0.0)
+
+    @cached_property
+    def averages(self) -> dict[str, float]:
+        """Return the mean mastery of each competency over the cohort's trainees."""
+        totals: dict[str, float] = dict.fromkeys((c["id"] for c in self.competencies), 0.0)
+        for row in self.rows:
+            for competency, value in row.mastery.items():
+                totals[competency] = totals.get(competency, 0.0) + value
+        return {c: t / len(self.rows) for c, t in totals.items()} if self.rows else {}
 
     @property
     def flagged(self) -> list[TraineeRow]:
@@ -90,8 +99,9 @@ def cohort_report(cohort: Cohort, course: Course) -> CohortReport:
         )
     ]
     now = utcnow()
-    figures = summaries.read([p.id for p in people], course, now)
     rules = _rules(cohort)
+    deadline = bool(rules.required and rules.target_date)
+    figures = summaries.read([p.id for p in people], course, now, with_done=deadline)
     return CohortReport(
         cohort,
         course.competencies,
@@ -146,7 +156,7 @@ def _attention(
     figures: summaries.Figures, course: Course, now: datetime, rules: engine.CohortRules
 ) -> tuple[str, ...]:
     """Say why an administrator should look at this trainee: idle, struggling, or behind."""
-    notes = []
+    notes: list[str] = []
     last = figures.last_active
     if last is None:
         notes.append("has not started")

@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
-from sqlalchemy import event, func, select
+from sqlalchemy import Row, event, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -100,6 +100,7 @@ def store(figures: dict[int, Figures], course: Course) -> None:
         [
             {
                 **{f.name: getattr(f_, f.name) for f in fields(Figures)},
+                "mastery": [round(f_.mastery[c], 4) for c in _order(course)],
                 "struggling": list(f_.struggling) if f_.struggling else None,
                 "spent": list(f_.spent),
                 "done": list(f_.done),
@@ -112,16 +113,21 @@ def store(figures: dict[int, Figures], course: Course) -> None:
     )
 
 
-def read(user_ids: Collection[int], course: Course, now: datetime) -> dict[int, Figures]:
-    """Return every trainee's figures: stored ones when current, the rest computed (not stored)."""
+def read(
+    user_ids: Collection[int], course: Course, now: datetime, with_done: bool = True
+) -> dict[int, Figures]:
+    """Return every trainee's figures: stored ones when current, the rest computed (not stored).
+    Without with_done, `done` is left empty (it is only needed against a deadline)."""
+    names = NAMES if with_done else tuple(n for n in NAMES if n != "done")
+    order = _order(course)
     rows = db.session.execute(  # plain rows, not ORM objects: a cohort may hold thousands
-        select(LearnerSummary.user_id, *(getattr(LearnerSummary, n) for n in NAMES)).where(
+        select(LearnerSummary.user_id, *(getattr(LearnerSummary, n) for n in names)).where(
             LearnerSummary.user_id.in_(list(user_ids)),
             LearnerSummary.params_hash == course.params_hash,
             LearnerSummary.engine_version == engine.ENGINE_VERSION,
         )
     )
-    found = {row.user_id: _figures(row) for row in rows}
+    found = {row.user_id: _figures(row, order) for row in rows}
     missing = [uid for uid in user_ids if uid not in found]
     if missing:
         found.update(compute(missing, course, now))
@@ -131,11 +137,19 @@ def read(user_ids: Collection[int], course: Course, now: datetime) -> dict[int, 
 NAMES = tuple(f.name for f in fields(Figures))
 
 
-def _figures(row: object) -> Figures:
-    values = {name: getattr(row, name) for name in NAMES}
+def _figures(row: Row, order: tuple[str, ...]) -> Figures:
+    values = row._asdict()
+    values.pop("user_id", None)
+    values["mastery"] = dict(zip(order, row.mastery, strict=True))
     values["struggling"] = tuple(row.struggling) if row.struggling else None
-    values["spent"], values["done"] = tuple(row.spent), tuple(row.done)
+    values["spent"], values["done"] = tuple(row.spent), tuple(values.get("done", ()))
     return Figures(**values)
+
+
+def _order(course: Course) -> tuple[str, ...]:
+    """The competencies in the course's order: stored mastery is a list in this order (the
+    params hash that every summary carries pins it)."""
+    return tuple(c["id"] for c in course.competencies)
 
 
 def compute(
