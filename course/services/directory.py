@@ -89,15 +89,81 @@ def users(search: str = "", page: int = 1) -> UserPage:
     return UserPage(list(rows), total, page, pages, search)
 
 
-def cohorts() -> list[Cohort]:
-    """Return every cohort with its members loaded, by name."""
-    return list(
-        db.session.scalars(
-            select(Cohort)
-            .options(selectinload(Cohort.members).selectinload(CohortMember.user))
-            .order_by(Cohort.name)
-        )
+@dataclass(frozen=True)
+class CohortRow:
+    """A cohort in a list: how many trainees, and who instructs it."""
+
+    cohort: Cohort
+    trainees: int
+    instructors: tuple[str, ...]
+
+
+def cohorts(viewer: User | None = None) -> list[CohortRow]:
+    """Return every cohort (or those the viewer instructs, unless an administrator), by name,
+    in three queries whatever the number of members."""
+    query = select(Cohort).order_by(Cohort.name)
+    if viewer is not None and viewer.role is not Role.ADMIN:
+        query = query.where(_instructs(viewer))
+    found = list(db.session.scalars(query))
+    ids = [c.id for c in found]
+    counts = dict(
+        db.session.execute(
+            select(CohortMember.cohort_id, func.count())
+            .where(CohortMember.cohort_id.in_(ids), CohortMember.role == Role.TRAINEE)
+            .group_by(CohortMember.cohort_id)
+        ).all()
     )
+    names: dict[int, list[str]] = {}
+    for cohort_id, name in db.session.execute(
+        select(CohortMember.cohort_id, User.display_name)
+        .join(User, User.id == CohortMember.user_id)
+        .where(CohortMember.cohort_id.in_(ids), CohortMember.role == Role.INSTRUCTOR)
+        .order_by(User.display_name)
+    ):
+        names.setdefault(cohort_id, []).append(name)
+    return [CohortRow(c, counts.get(c.id, 0), tuple(names.get(c.id, ()))) for c in found]
+
+
+MEMBERS_PAGE = 100
+
+
+@dataclass(frozen=True)
+class MemberPage:
+    """A cohort's instructors, and one page of its trainees by name."""
+
+    instructors: list[CohortMember]
+    trainees: list[CohortMember]
+    total: int
+    page: int
+    pages: int
+
+
+def members(cohort: Cohort, page: int = 1) -> MemberPage:
+    """Return a cohort's instructors and a page of its trainees (three queries)."""
+    base = (
+        select(CohortMember)
+        .join(User, User.id == CohortMember.user_id)
+        .where(CohortMember.cohort_id == cohort.id)
+        .options(selectinload(CohortMember.user))
+        .order_by(User.display_name, User.id)
+    )
+    instructors = list(db.session.scalars(base.where(CohortMember.role == Role.INSTRUCTOR)))
+    total = (
+        db.session.scalar(
+            select(func.count()).where(
+                CohortMember.cohort_id == cohort.id, CohortMember.role == Role.TRAINEE
+            )
+        )
+        or 0
+    )
+    pages = max(1, -(-total // MEMBERS_PAGE))
+    page = min(max(page, 1), pages)
+    trainees = db.session.scalars(
+        base.where(CohortMember.role == Role.TRAINEE)
+        .limit(MEMBERS_PAGE)
+        .offset((page - 1) * MEMBERS_PAGE)
+    )
+    return MemberPage(instructors, list(trainees), total, page, pages)
 
 
 def user(user_id: int) -> User:
@@ -156,7 +222,8 @@ def _lock_active_admins() -> list[int]:
 
 
 def cohort(cohort_id: int) -> Cohort:
-    """Return a cohort with its members and rules loaded (404 if there is none)."""
+    """Return a cohort with its members and rules loaded (404 if there is none); for changes
+    to it (pages read `members` a page at a time)."""
     found = db.session.scalar(
         select(Cohort)
         .where(Cohort.id == cohort_id)
@@ -183,13 +250,21 @@ def update_cohort(
     db.session.commit()
 
 
-def add_member(cohort: Cohort, user_id: int, actor: User | None) -> User:
-    """Add a trainee or instructor to a cohort, in the role their account has."""
-    user = db.session.get(User, user_id)
-    if user is None or user.role is Role.ADMIN:
-        raise ServiceError("Choose a trainee or an instructor.", "user")
+def add_member(cohort: Cohort, login: str, actor: User | None) -> User:
+    """Add a trainee or instructor, found by email or username, to a cohort, in the role their
+    account has."""
+    login = login.strip().lower()
+    user = db.session.scalar(select(User).where(or_(User.email == login, User.username == login)))
+    if user is None:
+        raise ServiceError(f"No account has the email or username {login}.", "person")
+    if user.role is Role.ADMIN:
+        raise ServiceError(
+            f"{user.display_name} is an administrator: administrators see every cohort.", "person"
+        )
+    if not user.active:
+        raise ServiceError(f"{user.display_name}'s account is deactivated.", "person")
     if any(m.user_id == user.id for m in cohort.members):
-        raise ServiceError(f"{user.display_name} is already in {cohort.name}.", "user")
+        raise ServiceError(f"{user.display_name} is already in {cohort.name}.", "person")
     cohort.members.append(CohortMember(user=user, role=user.role))
     audit.record(actor, "cohort.member.add", cohort, after={"member": _who(user)})
     _refresh(cohort, [user.id])
@@ -251,27 +326,6 @@ def _refresh(cohort: Cohort, user_ids: list[int] | None = None) -> None:
     db.session.flush()
     ids = user_ids or [m.user_id for m in cohort.members if m.role is Role.TRAINEE]
     summaries.refresh(ids, catalogue.current())
-
-
-def candidates(cohort: Cohort) -> list[User]:
-    """Return active trainees and instructors not yet in the cohort."""
-    inside = {m.user_id for m in cohort.members}
-    return [
-        u
-        for u in db.session.scalars(
-            select(User).where(User.role != Role.ADMIN, User.active).order_by(User.display_name)
-        )
-        if u.id not in inside
-    ]
-
-
-def visible_cohorts(viewer: User) -> list[Cohort]:
-    """Return the cohorts whose progress a viewer may read: every one for administrators, their
-    own for instructors (members loaded, by name)."""
-    query = select(Cohort).options(selectinload(Cohort.members).selectinload(CohortMember.user))
-    if viewer.role is not Role.ADMIN:
-        query = query.where(_instructs(viewer))
-    return list(db.session.scalars(query.order_by(Cohort.name)))
 
 
 def visible_cohort(viewer: User, cohort_id: int) -> Cohort:

@@ -301,7 +301,13 @@ class SettingsForm(FlaskForm):
 
 
 class MemberForm(FlaskForm):
-    user = SelectField("Person", coerce=int, validate_choice=False)
+    person = StringField(
+        "Email or username",
+        validators=[
+            DataRequired("Enter the email or username of a trainee or instructor."),
+            Length(max=254),
+        ],
+    )
 
 
 class RuleForm(FlaskForm):
@@ -336,28 +342,18 @@ def cohorts() -> str | Response:
 
 @bp.get("/cohorts/<int:cohort_id>")
 def cohort(cohort_id: int) -> str:
-    found = directory.cohort(cohort_id)
+    found = directory.visible_cohort(current_user, cohort_id)
     course = catalogue.current()
     return render_template(
         "admin/cohort.html",
         cohort=found,
         course=course,
-        report=reports.cohort_report(found, course),
-        page=page_number(),
+        members=directory.members(found, page_number()),
         confirm=ConfirmForm(),
         settings=SettingsForm(obj=found),
-        member_form=_member_form(found),
+        member_form=MemberForm(),
         rule_form=_rule_form(course),
     )
-
-
-def _member_form(found: object) -> MemberForm:
-    form = MemberForm()
-    form.user.choices = [
-        SelectChoice(u.id, f"{u.display_name} ({u.role.label})")
-        for u in directory.candidates(found)
-    ]
-    return form
 
 
 def _rule_form(course: catalogue.Course) -> RuleForm:
@@ -385,7 +381,9 @@ def add_member(cohort_id: int) -> Response:
     return _apply(
         form,
         cohort_id,
-        lambda: f"{directory.add_member(found, form.user.data, current_user).display_name} added.",
+        lambda: (
+            f"{directory.add_member(found, form.person.data, current_user).display_name} added."
+        ),
     )
 
 

@@ -15,7 +15,7 @@ bp = audience(Blueprint("progress", __name__, url_prefix="/progress"), Role.INST
 
 @bp.get("/")
 def index() -> str:
-    return render_template("progress/index.html", cohorts=directory.visible_cohorts(current_user))
+    return render_template("progress/index.html", cohorts=directory.cohorts(current_user))
 
 
 @bp.get("/cohorts/<int:cohort_id>")

@@ -53,7 +53,7 @@ def test_cohort_changes_are_recorded(admin, create_user, query, course):
     post_form(
         client, f"{page}/settings", {"description": "Winter", "target_date": ""}, token_from=page
     )
-    post_form(client, f"{page}/members", {"user": trainee.id}, token_from=page)
+    post_form(client, f"{page}/members", {"person": trainee.email}, token_from=page)
     post_form(
         client, f"{page}/rules", {"module": "basics-refresher", "kind": "pinned"}, token_from=page
     )

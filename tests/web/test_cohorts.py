@@ -28,11 +28,11 @@ def test_create_cohort_and_add_members(admin, create_user, app, query):
     assert response.headers["Location"] == f"/admin/cohorts/{cohort_id}"
     page = f"/admin/cohorts/{cohort_id}"
     done = post_form(
-        client, f"{page}/members", {"user": trainee.id}, token_from=page, follow_redirects=True
+        client, f"{page}/members", {"person": trainee.email}, token_from=page, follow_redirects=True
     )
     assert f"{trainee.display_name} added." in done.get_data(as_text=True)
     again = post_form(
-        client, f"{page}/members", {"user": trainee.id}, token_from=page, follow_redirects=True
+        client, f"{page}/members", {"person": trainee.email}, token_from=page, follow_redirects=True
     )
     assert "already in Bravo" in again.get_data(as_text=True)
 
@@ -71,7 +71,7 @@ def test_report_heatmap_and_csv(admin, login, course, app):
     client, _ = admin
     trainee_client, trainee = login(Role.TRAINEE, display_name="Cpt Report")
     cohort_id = make_cohort(app, trainee)
-    html = client.get(f"/admin/cohorts/{cohort_id}").get_data(as_text=True)
+    html = client.get(f"/progress/cohorts/{cohort_id}").get_data(as_text=True)
     assert "Cpt Report" in html and "heat h0" in html and "Alpha skill" in html
     csv = client.get(f"/admin/cohorts/{cohort_id}/progress.csv")
     assert csv.mimetype == "text/csv"
@@ -135,7 +135,7 @@ def test_needs_attention_names_idle_struggling_and_behind(admin, login, course, 
         ("third", "choice", "b"),
     ):
         post_form(busy_client, url, {"step": step, field: value}, token_from=url)
-    html = client.get(f"/admin/cohorts/{cohort_id}").get_data(as_text=True)
+    html = client.get(f"/progress/cohorts/{cohort_id}").get_data(as_text=True)
     assert (
         "<strong>Idle Officer</strong>: has not started; "
         "behind: 1 required module(s) not done, due in 3 days" in html
@@ -188,9 +188,15 @@ def test_cohort_settings_save_and_refuse_bad_dates(admin, app, query):
     assert "Target date: Not a valid date value." in bad.get_data(as_text=True)
     assert str(query(select(Cohort.target_date))) == "2027-01-15"
     nobody = post_form(
-        client, f"{page}/members", {"user": "999"}, token_from=page, follow_redirects=True
+        client,
+        f"{page}/members",
+        {"person": "nobody@example.org"},
+        token_from=page,
+        follow_redirects=True,
     )
-    assert "Choose a trainee or an instructor." in nobody.get_data(as_text=True)
+    assert "No account has the email or username nobody@example.org." in nobody.get_data(
+        as_text=True
+    )
 
 
 def test_trainee_sees_the_target_date_and_required_modules(admin, login, course, app):
@@ -230,7 +236,7 @@ def test_spent_attempts_move_the_path_on_and_flag_the_trainee(admin, login, cour
     assert "Attempts used up without a pass (your instructor decides): Basics one." in path
     refused = trainee_client.get("/learn/quizzes/basics-one-quiz").get_data(as_text=True)
     assert "You have used all 3 attempts at this quiz." in refused
-    html = client.get(f"/admin/cohorts/{cohort_id}").get_data(as_text=True)
+    html = client.get(f"/progress/cohorts/{cohort_id}").get_data(as_text=True)
     assert "used every attempt at Basics one without passing" in html
 
 
