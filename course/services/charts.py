@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 44, 16, 12, 40
+LEFT, RIGHT, TOP, BOTTOM = 44, 28, 12, 40
 PERCENT_TICKS = (0.0, 0.25, 0.5, 0.75, 1.0)
 MAX_X_LABELS = 8
 

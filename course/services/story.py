@@ -85,7 +85,9 @@ def story(trainee: User, course: Course) -> Story:
     state, points = _replay(events, course, attempts, now)
     skipped = any(e.kind == "placement-skipped" for e in events)
     policy = course.engine_after_skip if skipped else course.engine
-    finished = [attempts[e.attempt_id][0] for e in events if e.kind in FINISHES and e.attempt_id]
+    finished = [
+        attempts[e.attempt_id][0] for e in events if e.kind in FINISHES and e.attempt_id in attempts
+    ]
     return Story(
         trainee,
         course.competencies,

@@ -152,9 +152,14 @@ def _fold(model: engine.Engine, person: _Trainee, row: object) -> None:
 def _measure(start: date, end: datetime, people, model: engine.Engine, active: int) -> Week:  # noqa: ANN001
     people = list(people)
     n = len(people)
+    # A competency a trainee never touched sits at its prior whenever it is measured: work it
+    # out once, and ask the engine only about the ones each trainee has evidence on.
+    untouched = model.mastery(model.initial_state(), end)
     mastery = {c: 0.0 for c in model.competencies}
     for person in people:
-        for c, value in model.mastery(person.state, end).items():
+        touched = person.state.competencies
+        for c in model.competencies:
+            value = model.mastery_of(person.state, c, end) if c in touched else untouched[c]
             mastery[c] += value / n
     return Week(
         start,

@@ -320,3 +320,43 @@ def test_reading_these_pages_never_writes(cohorts, admin, app):
     finally:
         event.remove(engine, "before_cursor_execute", spy)
     assert written == []
+
+
+def test_trends_weeks_worked_by_hand(cohorts, admin, login, app, course):
+    from datetime import timedelta
+
+    from course import engine
+    from course.services import learning
+
+    c = cohorts
+    _, quiet = login(Role.TRAINEE, display_name="Lt Quiet")
+    now = datetime.now(UTC)
+    monday = datetime(now.year, now.month, now.day, tzinfo=UTC) - timedelta(days=now.weekday())
+    read_at = monday - timedelta(days=12, hours=12)  # Tuesday noon, two weeks ago
+    with app.app_context():
+        db.session.add(CohortMember(cohort_id=c["first"], user_id=quiet.id, role=Role.TRAINEE))
+        events = [
+            engine.ModuleOpened(module_id="basics-one", at=read_at),
+            engine.ModuleCompleted(module_id="basics-one", at=read_at),
+        ]
+        learning.add_event(
+            c["mine"], "module-completed", course, events, module_slug="basics-one", at=read_at
+        )
+        db.session.commit()
+    client, _ = admin
+    html = client.get(f"/progress/cohorts/{c['first']}/trends").get_data(as_text=True)
+    weeks = table(html, "weeks-table")
+    assert [w[0] for w in weeks] == [
+        f"{(monday - timedelta(days=14)):%d %b %Y}",
+        f"{(monday - timedelta(days=7)):%d %b %Y}",
+        f"{monday:%d %b %Y} (to now)",
+    ]
+    # Reading teaches alpha once (0.15 -> 0.32); then the estimate fades toward the prior by 1%
+    # a day: at the first week's end (5.5 days later) 0.15 + 0.17 x 0.99^5.5 = 0.3109, at the
+    # second's (12.5 days) 0.2999. The other trainee stays at 0.15: averages 0.2304 and 0.2250.
+    assert [w[1] for w in weeks[:2]] == ["23", "22"]
+    assert [w[2] for w in weeks] == ["15", "15", "15"]
+    page = client.get(f"/progress/cohorts/{c['first']}").get_data(as_text=True)
+    assert weeks[2][1] == re.findall(r'<span class="meter-value">(\d+)%', page)[0]
+    assert [w[3] for w in weeks] == ["0.5", "0.5", "0.5"]  # one module read, two trainees
+    assert [w[5] for w in weeks] == ["1", "0", "0"]  # active in the first week only
