@@ -12,8 +12,8 @@ from sqlalchemy import select
 from course.extensions import db
 from course.models import Attempt, Cohort, CohortMember, Event, Role, User
 from course.services.reports import SafeWriter
+from course.services.story import FINISHES
 
-FINISHES = ("quiz-passed", "quiz-failed", "placement-finished")
 COLUMNS = (
     "time_utc",
     "event_id",

@@ -85,9 +85,6 @@ def story(trainee: User, course: Course) -> Story:
     state, points = _replay(events, course, attempts, now)
     skipped = any(e.kind == "placement-skipped" for e in events)
     policy = course.engine_after_skip if skipped else course.engine
-    finished = [
-        attempts[e.attempt_id][0] for e in events if e.kind in FINISHES and e.attempt_id in attempts
-    ]
     return Story(
         trainee,
         course.competencies,
@@ -97,8 +94,20 @@ def story(trainee: User, course: Course) -> Story:
         policy.recommend(state, now, rules),
         course.engine.completion(state, now, rules),
         rules,
-        sum(int(e.data.get("seconds", 0)) for e in events if e.kind == "module-completed"),
-        len({e.module_slug for e in events if e.kind == "module-completed"}),
+        *_tally(events, attempts),
+    )
+
+
+def _tally(events: list[Event], attempts: dict) -> tuple[int, int, int, int]:
+    """Count what the cohort page counts: reading seconds, modules read, attempts finished and
+    passed (the placement check is an attempt too)."""
+    reads = [e for e in events if e.kind == "module-completed"]
+    finished = [
+        attempts[e.attempt_id][0] for e in events if e.kind in FINISHES and e.attempt_id in attempts
+    ]
+    return (
+        sum(int(e.data.get("seconds", 0)) for e in reads),
+        len({e.module_slug for e in reads}),
         len(finished),
         sum(bool(a.passed) for a in finished),
     )
