@@ -6,11 +6,12 @@ and one query of the trainees' events, replayed through the course's engine week
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import groupby
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from course import engine
 from course.extensions import db
@@ -21,6 +22,7 @@ from course.services.catalogue import Course
 from course.services.reports import CohortReport, TraineeRow
 
 WEEK = timedelta(days=7)
+BATCH = 2000  # events read at a time: memory stays flat whatever the cohort's size
 # The cohort page's heatmap shading: under 40%, 40-69%, 70% to the threshold, mastered.
 BANDS = ("under 40%", "40–69%", "70% to mastery", "mastered")
 
@@ -58,17 +60,17 @@ def trends(cohort: Cohort, course: Course) -> Trends:
     """Measure a cohort week by week since its first event, and its mastery bands now."""
     report = reports.cohort_report(cohort, course)
     ids = [r.user.id for r in report.rows]
-    rows = db.session.execute(
-        select(Event.user_id, Event.kind, Event.module_slug, Event.data, Event.at)
-        .where(Event.user_id.in_(ids))
-        .order_by(Event.user_id, Event.id)
-    ).all()
-    return Trends(
-        report,
-        _weeks(rows, ids, course, rules(cohort), utcnow()),
-        distribution(report),
-        len(course.modules),
-    )
+    first = db.session.scalar(select(func.min(Event.at)).where(Event.user_id.in_(ids)))
+    weeks: tuple[Week, ...] = ()
+    if first is not None:
+        rows = db.session.execute(
+            select(Event.user_id, Event.kind, Event.module_slug, Event.data, Event.at)
+            .where(Event.user_id.in_(ids))
+            .order_by(Event.user_id, Event.id)
+            .execution_options(yield_per=BATCH)
+        )
+        weeks = _weeks(rows, len(ids), course, rules(cohort), first, utcnow())
+    return Trends(report, weeks, distribution(report), len(course.modules))
 
 
 def rules(cohort: Cohort) -> engine.CohortRules:
@@ -103,72 +105,73 @@ def week_starts(first: datetime, now: datetime) -> list[datetime]:
 
 
 @dataclass
-class _Trainee:
-    """One trainee's replay, advanced week by week."""
+class _Sums:
+    """Running totals over the cohort for one week."""
 
-    state: engine.LearnerState
-    read: set[str]
-    complete: bool = False
-    changed: bool = True
+    mastery: dict[str, float]
+    modules: int = 0
+    complete: int = 0
+    active: int = 0
 
 
 def _weeks(
-    rows: Sequence, ids: list[int], course: Course, rules: engine.CohortRules, now: datetime
+    rows: Iterable,
+    count: int,
+    course: Course,
+    rules: engine.CohortRules,
+    first: datetime,
+    now: datetime,
 ) -> tuple[Week, ...]:
-    if not rows or not ids:
-        return ()
+    """Replay one trainee at a time (rows come ordered by trainee), adding their measures at each
+    week's end to the week's totals; trainees with no events sit at the priors."""
     model = course.engine
-    per_user: dict[int, list] = {uid: [] for uid in ids}
-    for row in rows:
-        per_user[row.user_id].append(row)
-    people = {uid: _Trainee(model.initial_state(), set()) for uid in ids}
-    cursor = dict.fromkeys(ids, 0)
-    weeks = []
-    for start in week_starts(min(r.at for r in rows), now):
-        end = min(start + WEEK, now)
-        active = 0
-        for uid, person in people.items():
-            events = per_user[uid]
-            begin = cursor[uid]
-            while cursor[uid] < len(events) and events[cursor[uid]].at < end:
-                _fold(model, person, events[cursor[uid]])
-                cursor[uid] += 1
-            active += cursor[uid] > begin
-            if person.changed:  # passing, not time, completes a course
-                person.complete = model.completion(person.state, end, rules).complete
-                person.changed = False
-        weeks.append(_measure(start.date(), end, people.values(), model, active))
-    return tuple(weeks)
-
-
-def _fold(model: engine.Engine, person: _Trainee, row: object) -> None:
-    for item in row.data.get("engine", ()):
-        person.state = model.apply(person.state, engine.event_from_json(item))
-    if row.kind == "module-completed":
-        person.read.add(row.module_slug)
-    person.changed = True
-
-
-def _measure(start: date, end: datetime, people, model: engine.Engine, active: int) -> Week:  # noqa: ANN001
-    people = list(people)
-    n = len(people)
-    # A competency a trainee never touched sits at its prior whenever it is measured: work it
-    # out once, and ask the engine only about the ones each trainee has evidence on.
-    untouched = model.mastery(model.initial_state(), end)
-    mastery = {c: 0.0 for c in model.competencies}
-    for person in people:
-        touched = person.state.competencies
-        for c in model.competencies:
-            value = model.mastery_of(person.state, c, end) if c in touched else untouched[c]
-            mastery[c] += value / n
-    return Week(
-        start,
-        end,
-        mastery,
-        sum(len(p.read) for p in people) / n,
-        sum(p.complete for p in people) / n,
-        active,
+    starts = week_starts(first, now)
+    ends = [min(start + WEEK, now) for start in starts]
+    sums = [_Sums(dict.fromkeys(model.competencies, 0.0)) for _ in ends]
+    prior = model.mastery(model.initial_state(), now)  # an untouched prior does not fade
+    seen = 0
+    for _, events in groupby(rows, key=lambda row: row.user_id):
+        _trace(model, list(events), ends, rules, sums, prior)
+        seen += 1
+    return tuple(
+        Week(
+            start.date(),
+            end,
+            {c: (total + (count - seen) * prior[c]) / count for c, total in week.mastery.items()},
+            week.modules / count,
+            week.complete / count,
+            week.active,
+        )
+        for start, end, week in zip(starts, ends, sums, strict=True)
     )
+
+
+def _trace(
+    model: engine.Engine,
+    events: list,
+    ends: list[datetime],
+    rules: engine.CohortRules,
+    sums: list[_Sums],
+    prior: dict[str, float],
+) -> None:
+    """Replay one trainee's events, adding their measures at the end of each week to its sums."""
+    state, read, complete, i = model.initial_state(), set(), False, 0
+    for end, week in zip(ends, sums, strict=True):
+        begin = i
+        while i < len(events) and events[i].at < end:
+            for item in events[i].data.get("engine", ()):
+                state = model.apply(state, engine.event_from_json(item))
+            if events[i].kind == "module-completed":
+                read.add(events[i].module_slug)
+            i += 1
+        if i > begin:  # passing, not time, completes a course: judge again only after events
+            complete = model.completion(state, end, rules).complete
+            week.active += 1
+        touched = state.competencies
+        for c in week.mastery:
+            week.mastery[c] += model.mastery_of(state, c, end) if c in touched else prior[c]
+        week.modules += len(read)
+        week.complete += complete
 
 
 # What each kind of attention note (reports._attention) begins with, and its filter label.
