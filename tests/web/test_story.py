@@ -181,7 +181,7 @@ def test_events_export_matches_the_screens(cohorts, login, app):
         assert f'<td class="num">{len(finished)} ({len(passed)})</td>' in page
         uid = mine[0]["trainee_id"]
         story = teacher.get(f"{base}/trainees/{uid}").get_data(as_text=True)
-        assert f"{len(finished)} scenario attempt(s), {len(passed)} passed" in story
+        assert f"{len(finished)} attempt(s) finished, {len(passed)} passed" in story
         assert f"reading time {minutes} min" in story
     assert (
         int(progress["Lt Second"]["attempts"]),
@@ -360,3 +360,45 @@ def test_trends_weeks_worked_by_hand(cohorts, admin, login, app, course):
     assert weeks[2][1] == re.findall(r'<span class="meter-value">(\d+)%', page)[0]
     assert [w[3] for w in weeks] == ["0.5", "0.5", "0.5"]  # one module read, two trainees
     assert [w[5] for w in weeks] == ["1", "0", "0"]  # active in the first week only
+
+
+def test_story_marks_reviews_unfinished_attempts_and_rereading(cohorts):
+    from tests.web.test_learn import answer
+
+    c = cohorts
+    client = c["trainee"]
+    work(client)
+    play(client, start(client), first="c")  # a replay of a passed scenario
+    answer(client, start(client), "first", choice="a")  # left after one step
+    post_form(client, "/learn/modules/basics-one/complete", token_from="/learn/modules/basics-one")
+    html = (
+        c["instructor"]
+        .get(f"/progress/cohorts/{c['first']}/trainees/{c['mine']}")
+        .get_data(as_text=True)
+    )
+    kinds = re.findall(r'<li class="(reading|attempt|review|unfinished|placement-skipped)">', html)
+    assert kinds == ["placement-skipped", "reading", "attempt", "review", "unfinished", "reading"]
+    assert "<strong>Review (replay of a passed scenario): Scenario for basics-one</strong>" in html
+    assert "Call host, hold talks. — <strong>acceptable</strong>" in html
+    assert "in progress: 1 step(s) answered" in html
+    assert "<strong>Read Basics one</strong> again" in html
+    assert "2 attempt(s) finished, 2 passed" in html
+
+
+def test_story_shows_the_placement_check(login, app):
+    from course.services import catalogue, importer
+    from tests.web.test_placement import ROOT, best, take
+
+    client, me = login(Role.TRAINEE, display_name="Maj Placed")
+    with app.app_context():
+        importer.import_folder(ROOT)
+        quiz = catalogue.parsed_quiz(catalogue.quiz_version("placement"))
+        cohort_id = accounts.create_cohort("Placed", trainees=[db.session.merge(me)]).id
+    take(client, quiz, best)
+    admin_client, _ = login(Role.ADMIN)
+    html = admin_client.get(f"/progress/cohorts/{cohort_id}/trainees/{me.id}").get_data(
+        as_text=True
+    )
+    assert re.search(r"<strong>Placement check: [^<]+</strong>: score 100%, passed", html)
+    assert html.count("— <strong>best</strong>") >= 5
+    assert "Finished the placement check (100%)" in html  # a row of the mastery table
