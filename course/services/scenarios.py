@@ -426,6 +426,12 @@ def _seen(step: content.Step, row: Answer, response: object) -> tuple[Seen, ...]
     )
 
 
+def answer_text(quiz: content.Quiz, row: Answer) -> str:
+    """Say what the trainee answered at a step, in the words they saw."""
+    response = tuple(row.response) if isinstance(row.response, list) else row.response
+    return _describe(quiz.step(row.step_id), response)
+
+
 def _describe(step: content.Step, response: object) -> str:
     if isinstance(step, content.Decision):
         return next(c.text for c in step.choices if c.id == response)

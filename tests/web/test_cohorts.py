@@ -137,7 +137,8 @@ def test_needs_attention_names_idle_struggling_and_behind(admin, login, course, 
         post_form(busy_client, url, {"step": step, field: value}, token_from=url)
     html = client.get(f"/progress/cohorts/{cohort_id}").get_data(as_text=True)
     assert (
-        "<strong>Idle Officer</strong>: has not started; "
+        f'<a href="/progress/cohorts/{cohort_id}/trainees/{idle.id}">Idle Officer</a></strong>: '
+        "has not started; "
         "behind: 1 required module(s) not done, due in 3 days" in html
     )
     assert "struggling with Alpha skill (did not pass Basics one)" in html
