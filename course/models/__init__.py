@@ -11,6 +11,7 @@ from course.models.learning import (
     LearnerState,
     ModuleProgress,
 )
+from course.models.outbox import OutboxMessage
 
 __all__ = [
     "Answer",
@@ -26,6 +27,7 @@ __all__ = [
     "Module",
     "ModuleProgress",
     "ModuleVersion",
+    "OutboxMessage",
     "Quiz",
     "QuizVersion",
     "Role",

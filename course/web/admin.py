@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -19,7 +28,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from course.models import Role
-from course.services import ServiceError, accounts, catalogue, directory, reports
+from course.services import (
+    ServiceError,
+    accounts,
+    catalogue,
+    directory,
+    outbox,
+    reports,
+    statements,
+)
 from course.web import audience
 from course.web.forms import ConfirmForm, display_name_rule, new_password_field
 
@@ -56,6 +73,17 @@ class UserForm(FlaskForm):
 @bp.get("/")
 def index() -> str:
     return render_template("admin/index.html", summary=directory.summary())
+
+
+@bp.get("/xapi")
+def xapi_queue() -> str:
+    lrs = statements.configured_lrs()
+    return render_template(
+        "admin/xapi.html",
+        queue=outbox.queue(statements.TOPIC),
+        endpoint=lrs.statements_url if lrs else None,
+        enabled=current_app.config["XAPI_ENABLED"],
+    )
 
 
 @bp.route("/users", methods=["GET", "POST"])
