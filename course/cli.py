@@ -15,6 +15,7 @@ from werkzeug.serving import run_simple
 
 from course import content
 from course.models import Role
+from course.models.types import utcnow
 from course.services import (
     ServiceError,
     accounts,
@@ -23,6 +24,7 @@ from course.services import (
     importer,
     learning,
     outbox,
+    reviews,
     statements,
 )
 
@@ -176,6 +178,13 @@ def _echo_report(report: outbox.Report) -> None:
     )
     for error in report.errors:
         click.echo(f"  {error}", err=True)
+
+
+@xapi_cli.command("reviews")
+def xapi_reviews() -> None:
+    """Queue 'review due' for every review that fell due since the last sweep (run it hourly)."""
+    count = reviews.sweep(catalogue.current(), utcnow())
+    click.echo(f"Queued {count} review-due statement(s).")
 
 
 @xapi_cli.command("export")

@@ -44,9 +44,14 @@ def learner(user_id: int) -> xapi.Learner:
     return xapi.Learner(str(user_id), rows[0][0] if rows else "", cohorts)
 
 
+def enabled() -> bool:
+    """Tell whether learning events are to be recorded as statements."""
+    return bool(current_app.config["XAPI_ENABLED"])
+
+
 def queue(user_id: int, events: Sequence[XapiEvent]) -> None:
     """Build each event's statement with a new id and queue it (the caller commits)."""
-    if not events or not current_app.config["XAPI_ENABLED"]:
+    if not events or not enabled():
         return
     home, who = platform(), learner(user_id)
     for event in events:

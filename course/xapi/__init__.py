@@ -17,8 +17,10 @@ from course.xapi.statements import (
     Platform,
     QuizFinished,
     QuizRef,
+    ReviewDue,
     build,
     registration,
+    review_id,
     timestamp,
 )
 from course.xapi.steps import interaction, response
@@ -39,10 +41,12 @@ __all__ = [
     "Platform",
     "QuizFinished",
     "QuizRef",
+    "ReviewDue",
     "build",
     "interaction",
     "problems",
     "registration",
     "response",
+    "review_id",
     "timestamp",
 ]

@@ -148,7 +148,21 @@ class MasteryChanged:
     at: datetime
 
 
-Event = ModuleExperienced | ModuleCompleted | Answered | QuizFinished | MasteryChanged
+@dataclass(frozen=True)
+class ReviewDue:
+    """A competency once mastered has decayed enough, and rested long enough, to review: found
+    by a sweep, once per episode (an episode ends when the competency is practised again)."""
+
+    competency: str
+    name: str
+    estimate: float
+    threshold: float
+    last_practised: datetime
+    module: ModuleRef | None  # the module the path sends the trainee to for the review
+    at: datetime
+
+
+Event = ModuleExperienced | ModuleCompleted | Answered | QuizFinished | MasteryChanged | ReviewDue
 
 
 def timestamp(at: datetime) -> str:
@@ -161,6 +175,12 @@ def timestamp(at: datetime) -> str:
 def registration(platform: Platform, attempt_id: int) -> str:
     """Return the registration of an attempt: a UUID derived from it, the same every time."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{platform.home}/attempts/{attempt_id}"))
+
+
+def review_id(platform: Platform, learner: Learner, event: ReviewDue) -> str:
+    """Return the statement id of a review episode: the same every time the sweep finds it."""
+    episode = f"{learner.key}/{event.competency}/{timestamp(event.last_practised)}"
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{platform.home}/review-due/{episode}"))
 
 
 def build(platform: Platform, learner: Learner, event: Event, statement_id: str) -> Json:
@@ -350,10 +370,31 @@ def _mastery(platform: Platform, event: MasteryChanged) -> Parts:
     return verb, obj, result, context
 
 
+def _review(platform: Platform, event: ReviewDue) -> Parts:
+    verb = v.own_verbs(platform.home)["review-due"]
+    obj = activity(platform, v.OBJECTIVE, event.name, "competency", event.competency)
+    result = {
+        "score": {"scaled": round(min(max(event.estimate, 0.0), 1.0), 4)},
+        "extensions": {
+            platform.extension("estimate"): round(event.estimate, 6),
+            platform.extension("threshold"): event.threshold,
+            platform.extension("last-practised"): timestamp(event.last_practised),
+        },
+    }
+    context: Json = {}
+    if event.module:
+        context = {
+            "contextActivities": {"other": [_module(platform, event.module)]},
+            "extensions": {platform.extension("content-version"): event.module.version},
+        }
+    return verb, obj, result, context
+
+
 BUILDERS: dict[type, Callable[[Platform, Any], Parts]] = {
     ModuleExperienced: _experienced,
     ModuleCompleted: _completed,
     Answered: _answered,
     QuizFinished: _finished,
     MasteryChanged: _mastery,
+    ReviewDue: _review,
 }

@@ -37,7 +37,10 @@ COURSE = f"{ADL}/activities/course"
 
 def own_verbs(home: str) -> dict[str, Verb]:
     """Return the platform's own verbs, for events ADL has no verb for (under its home page)."""
-    return {"lost-mastery": Verb(f"{home}/xapi/verbs/lost-mastery", "lost mastery of")}
+    return {
+        "lost-mastery": Verb(f"{home}/xapi/verbs/lost-mastery", "lost mastery of"),
+        "review-due": Verb(f"{home}/xapi/verbs/review-due", "is due to review"),
+    }
 
 
 def cohort_type(home: str) -> str:

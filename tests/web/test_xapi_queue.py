@@ -14,7 +14,7 @@ from course import xapi
 from course.extensions import db
 from course.models import Event, OutboxMessage
 from course.models.types import utcnow
-from course.services import learning, outbox, statements
+from course.services import catalogue, learning, outbox, reviews, statements
 from tests.conftest import post_form
 from tests.web.test_learn import play, start
 
@@ -96,8 +96,6 @@ def test_mastery_lost_to_forgetting_is_found_at_the_next_event(app, create_user,
 
 
 def catalogue_current():  # noqa: ANN201
-    from course.services import catalogue
-
     return catalogue.current()
 
 
@@ -238,3 +236,18 @@ def test_export_to_stdout(app):
         out = io.StringIO()
         assert outbox.export("test", out) == 3
     assert [json.loads(line)["n"] for line in out.getvalue().splitlines()] == [0, 1, 2]
+
+
+def test_a_review_falling_due_is_queued_once_per_episode(trainee, course, query, app, runner):
+    client, _ = trainee
+    read_module(client)
+    play(client, start(client))  # alpha mastered
+    assert "Queued 0 review-due" in runner.invoke(args=["xapi", "reviews"]).output  # not yet
+    with app.app_context():
+        later = utcnow() + timedelta(days=400)
+        assert reviews.sweep(catalogue.current(), later) == 1
+        assert reviews.sweep(catalogue.current(), later + timedelta(days=30)) == 0  # same episode
+    (due,) = [p for p in queued(query) if p["verb"]["id"].endswith("/review-due")]
+    assert xapi.problems(due) == []
+    assert due["object"]["id"].endswith("/competency/alpha")
+    assert "/module/" in due["context"]["contextActivities"]["other"][0]["id"]

@@ -39,6 +39,9 @@ EVENTS = {
     "lost": xapi.MasteryChanged(
         "alpha", "Alpha skill", False, 0.91, 0.95, "forgetting", "2.0", "abc", AT
     ),
+    "review": xapi.ReviewDue(
+        "alpha", "Alpha skill", 0.81, 0.95, AT - timedelta(days=60), MODULE, AT
+    ),
 }
 VERBS = {
     "experienced": "http://adlnet.gov/expapi/verbs/experienced",
@@ -49,6 +52,7 @@ VERBS = {
     "placement": "http://adlnet.gov/expapi/verbs/completed",
     "mastered": "http://adlnet.gov/expapi/verbs/mastered",
     "lost": "https://course.example.org/xapi/verbs/lost-mastery",
+    "review": "https://course.example.org/xapi/verbs/review-due",
 }
 EXT = "https://course.example.org/xapi/extensions/"
 
@@ -168,6 +172,20 @@ def test_mastery_statements_carry_the_engine_estimate():
     assert lost["result"]["extensions"][EXT + "cause"] == "forgetting"
     assert gained["object"]["definition"]["type"] == "http://adlnet.gov/expapi/activities/objective"
     assert gained["context"]["extensions"][EXT + "engine-version"] == "2.0"
+
+
+def test_review_due_names_the_module_to_review_and_its_id_is_the_episode_s():
+    statement = build("review")
+    assert statement["object"]["id"].endswith("/competency/alpha")
+    (module,) = statement["context"]["contextActivities"]["other"]
+    assert module["id"].endswith("/module/basics-one")
+    extensions = statement["result"]["extensions"]
+    assert extensions[EXT + "last-practised"] == "2026-10-01T08:15:30.123Z"
+    event = EVENTS["review"]
+    same = xapi.ReviewDue("alpha", "Alpha skill", 0.7, 0.95, event.last_practised, None, AT)
+    assert xapi.review_id(PLATFORM, LEARNER, event) == xapi.review_id(PLATFORM, LEARNER, same)
+    later = xapi.ReviewDue("alpha", "Alpha skill", 0.8, 0.95, AT, None, AT)
+    assert xapi.review_id(PLATFORM, LEARNER, event) != xapi.review_id(PLATFORM, LEARNER, later)
 
 
 def test_timestamps_are_converted_to_utc_and_naive_ones_refused():
