@@ -48,6 +48,7 @@ class Config:
         # A session ends after this long without a request, and this long after login, whatever.
         self.SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "60"))
         self.SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
+        self.API_RATELIMIT = os.environ.get("API_RATELIMIT", "300 per minute")
         self._xapi()
 
     def _xapi(self) -> None:

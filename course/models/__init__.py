@@ -1,6 +1,6 @@
 """Database rows, one file per family."""
 
-from course.models.accounts import Cohort, CohortMember, LoginFailure, Role, User
+from course.models.accounts import ApiToken, Cohort, CohortMember, LoginFailure, Role, User
 from course.models.content import ContentSet, Module, ModuleVersion, Quiz, QuizVersion
 from course.models.learning import (
     Answer,
@@ -15,6 +15,7 @@ from course.models.outbox import OutboxMessage
 
 __all__ = [
     "Answer",
+    "ApiToken",
     "Attempt",
     "Cohort",
     "CohortMember",

@@ -35,6 +35,7 @@ def test_no_get_writes(app, login, course) -> None:  # noqa: ANN001
         "cohort_id": cohort_id,
         "rule_id": rule_id,
         "number": 1,
+        "token_id": 1,
     }
     written: list[tuple[str, str]] = []
 

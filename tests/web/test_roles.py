@@ -18,8 +18,10 @@ EXPECTED = {
     "learn": frozenset({Role.TRAINEE}),
     "author": frozenset({Role.INSTRUCTOR, Role.ADMIN}),
     "admin": frozenset({Role.ADMIN}),
+    "api": frozenset(),  # no session reaches the JSON API: tokens only (tests/web/test_api.py)
+    "api-docs": frozenset(),
 }
-PUBLIC = {"auth.login", "static"}
+PUBLIC = {"auth.login", "static", "api-docs.openapi_json"}
 
 
 def sample_url(app, rule: Rule) -> str:
@@ -57,6 +59,9 @@ def test_anonymous_reaches_only_public_routes(app, client):
         if rule.endpoint in PUBLIC:
             continue
         response = client.open(sample_url(app, rule), method=method, data={"csrf_token": token})
+        if rule.endpoint.startswith("api."):
+            assert response.status_code == 401, (rule.rule, method, response.status_code)
+            continue
         assert response.status_code == 302, (rule.rule, method, response.status_code)
         assert response.headers["Location"].startswith("/login"), rule.rule
 
@@ -71,6 +76,9 @@ def test_wrong_role_is_refused_everywhere(app, login, role):
             continue
         allowed = role in EXPECTED[rule.endpoint.split(".")[0]]
         response = client.open(sample_url(app, rule), method=method, data={"csrf_token": token})
+        if rule.endpoint.startswith("api."):  # a session is no token
+            assert response.status_code == 401, (rule.rule, method, role)
+            continue
         if allowed:
             assert response.status_code != 403, (rule.rule, method)
         else:
