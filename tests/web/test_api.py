@@ -152,6 +152,7 @@ def test_events_page_with_a_cursor(client, world):
     assert all("engine" not in e["data"] for e in body["events"])
     bad = get(client, "/events?limit=0", secrets["admin"])
     assert bad.status_code == 422 and bad.get_json()["code"] == 422
+    assert "limit" in bad.get_json()["errors"]["query"]
 
 
 def test_errors_are_json(client, world):

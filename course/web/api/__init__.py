@@ -101,6 +101,9 @@ def error_response(error: HTTPException) -> Response:
     """Answer an error in the API's JSON: {code, status, message}, with the error's headers."""
     code = error.code or 500
     payload = {"code": code, "status": error.name, "message": MESSAGES.get(code, error.description)}
+    messages = (getattr(error, "data", None) or {}).get("messages")  # webargs: bad input
+    if messages:
+        payload["errors"] = messages
     response = jsonify(payload)
     response.status_code = code
     for name, value in error.get_headers():

@@ -9,7 +9,7 @@ from marshmallow import RAISE
 from sqlalchemy import select
 
 from course.extensions import db
-from course.models import ModuleVersion, Role, User
+from course.models import Cohort, ModuleVersion, Role, User
 from course.services import catalogue, learning, oversight, reports
 from course.web.api import bp, roles
 from course.web.api import schemas as s
@@ -97,9 +97,14 @@ def course_catalogue() -> dict[str, Any]:
     }
 
 
-def _cohort(cohort: Any, trainees: int) -> dict[str, Any]:
-    return {**{k: getattr(cohort, k) for k in ("id", "name", "description", "target_date")},
-            "trainees": trainees}  # fmt: skip
+def _cohort(cohort: Cohort, trainees: int) -> dict[str, Any]:
+    return {
+        "id": cohort.id,
+        "name": cohort.name,
+        "description": cohort.description,
+        "target_date": cohort.target_date,
+        "trainees": trainees,
+    }
 
 
 @bp.route("/cohorts")
