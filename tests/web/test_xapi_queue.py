@@ -251,3 +251,19 @@ def test_a_review_falling_due_is_queued_once_per_episode(trainee, course, query,
     assert xapi.problems(due) == []
     assert due["object"]["id"].endswith("/competency/alpha")
     assert "/module/" in due["context"]["contextActivities"]["other"][0]["id"]
+
+
+def test_status_counts_the_queue_and_shows_the_last_error(app, runner):
+    with app.app_context():
+        for n in range(3):
+            outbox.add(statements.TOPIC, f"00000000-0000-4000-8000-00000000001{n}", {"n": n})
+        db.session.commit()
+        outbox.deliver(
+            statements.TOPIC,
+            lambda ms: outbox.Delivery(failed={m.id: "LRS answered 503" for m in ms}),
+            batch_size=2,
+        )
+    result = runner.invoke(args=["xapi", "status"])
+    assert result.exit_code == 0
+    assert "pending 3 (failed at least once: 2), sent 0" in result.output
+    assert "LRS answered 503" in result.output
