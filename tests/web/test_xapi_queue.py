@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from course import xapi
+from course import engine, xapi
 from course.extensions import db
 from course.models import Event, OutboxMessage
 from course.models.types import utcnow
@@ -75,33 +75,23 @@ def test_a_failed_scenario_says_failed(trainee, course, query):
     assert verbs(queued(query))[-1] == "failed"
 
 
-def test_mastery_lost_to_forgetting_is_found_at_the_next_event(app, create_user, course):
-    user = create_user()
-    with app.app_context():
-        current = catalogue_current()
-        engine = current.engine
-        before = engine.initial_state()
-        at = utcnow()
-        for _ in range(6):  # enough best answers for the record to show mastery
-            before = engine.apply(before, observation("alpha", at))
-        assert engine.mastery_of(before, "alpha", at) >= 0.95
-        later = at + timedelta(days=400)
-        after = engine.apply(before, observation("beta", later))
-        changes = statements.mastery_changes(current, before, after, later)
-        assert [(c.competency, c.mastered, c.cause) for c in changes] == [
-            ("alpha", False, "forgetting")
-        ]
-        assert changes[0].estimate < 0.95
-    assert user.id
+def test_mastery_lost_to_forgetting_is_found_at_the_next_event(ctx, course):
+    current = catalogue.current()
+    at = utcnow()
+    before = current.engine.initial_state()
+    for _ in range(6):  # enough best answers for the record to show mastery
+        before = current.engine.apply(before, best_answer("alpha", at))
+    assert current.engine.mastery_of(before, "alpha", at) >= 0.95
+    later = at + timedelta(days=400)
+    after = current.engine.apply(before, best_answer("beta", later))
+    changes = statements.mastery_changes(current, before, after, later)
+    assert [(c.competency, c.mastered, c.cause) for c in changes] == [
+        ("alpha", False, "forgetting")
+    ]
+    assert changes[0].estimate < 0.95
 
 
-def catalogue_current():  # noqa: ANN201
-    return catalogue.current()
-
-
-def observation(competency: str, at):  # noqa: ANN001, ANN201
-    from course import engine
-
+def best_answer(competency: str, at) -> engine.Observation:  # noqa: ANN001
     return engine.Observation(
         competency=competency, rating="best", weight=1.0, source="scenario", module_id=None, at=at
     )
