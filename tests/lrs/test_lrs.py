@@ -4,7 +4,12 @@ through an LRS that goes away part-way and comes back."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 import urllib.request
 from collections import Counter
 
@@ -149,5 +154,48 @@ def test_several_senders_at_once_send_each_statement_once(create_user, lrs, app,
         thread.join(60)
     assert sum(r.sent for r in reports) == 40  # no statement was claimed by two senders
     assert sum(r.failed for r in reports) == 0
+    stored = lrs.by_agent(home_page(app), str(user.id))
+    assert Counter(s["id"] for s in stored) == Counter(list(queued(query)))
+
+
+def test_the_sender_loop_runs_until_sigterm(trainee, course, lrs, app, query):
+    client, user = trainee
+    read_module(client)
+    config = app.config
+    env = {
+        **os.environ,
+        "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": "loop-test",
+        **{key: str(config[key]) for key in config if key.startswith("XAPI_")},
+    }
+    loop = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "course",
+            "xapi",
+            "send",
+            "--loop",
+            "--interval",
+            "0.2",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(lrs.by_agent(home_page(app), str(user.id))) < 2:
+            time.sleep(0.2)
+        read_module(client)  # queued while the loop runs: the next round sends it
+        while time.monotonic() < deadline and len(lrs.by_agent(home_page(app), str(user.id))) < 3:
+            time.sleep(0.2)
+    finally:
+        loop.send_signal(signal.SIGTERM)
+        output, _ = loop.communicate(timeout=10)
+    assert loop.returncode == 0, output
     stored = lrs.by_agent(home_page(app), str(user.id))
     assert Counter(s["id"] for s in stored) == Counter(list(queued(query)))
