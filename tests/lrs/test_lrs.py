@@ -199,3 +199,17 @@ def test_the_sender_loop_runs_until_sigterm(trainee, course, lrs, app, query):
     assert loop.returncode == 0, output
     stored = lrs.by_agent(home_page(app), str(user.id))
     assert Counter(s["id"] for s in stored) == Counter(list(queued(query)))
+
+
+def test_wrong_credentials_are_a_failure_with_the_lrs_s_answer(
+    trainee, course, lrs, runner, app, monkeypatch
+):
+    client, _ = trainee
+    read_module(client)
+    monkeypatch.setitem(app.config, "XAPI_LRS_PASSWORD", "not-the-password")
+    result = send(runner)
+    assert result.exit_code == 1
+    with app.app_context():
+        queue = outbox.queue(statements.TOPIC)
+    assert (queue.pending, queue.failed, queue.sent) == (2, 2, 0)
+    assert queue.last_error.startswith("LRS answered 401")

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from course.extensions import db
-from course.models import ApiToken, Role, User
+from course.models import ApiToken, Cohort, CohortMember, Role, User
 from course.models.types import utcnow
 from course.services import ServiceError, accounts, tokens
 from tests.conftest import csrf_token, post_form
@@ -254,3 +254,34 @@ def test_requests_are_rate_limited_per_token(app, client, create_user, token, mo
     assert codes == [200, 200, 200, 429]
     assert get(client, "/catalogue", secret).get_json()["code"] == 429
     assert get(client, "/catalogue", token(create_user(Role.INSTRUCTOR))).status_code == 200
+
+
+def queries(app, call) -> int:  # noqa: ANN001
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def spy(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", spy)
+    try:
+        assert call().status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", spy)
+    return len(seen)
+
+
+def test_staff_endpoints_cost_the_same_queries_for_one_trainee_or_many(app, client, world, login):
+    secrets, ids = world
+    paths = ("/cohorts", f"/cohorts/{ids['mine']}", "/events?limit=500", "/catalogue")
+    before = {p: queries(app, lambda p=p: get(client, p, secrets["admin"])) for p in paths}
+    for _ in range(3):  # three more trainees in the cohort, each with a module read
+        other, user = login(Role.TRAINEE)
+        read_module(other)
+        with app.app_context():
+            cohort = db.session.get(Cohort, ids["mine"])
+            cohort.members.append(CohortMember(user_id=user.id, role=Role.TRAINEE))
+            db.session.commit()
+    after = {p: queries(app, lambda p=p: get(client, p, secrets["admin"])) for p in paths}
+    assert after == before
