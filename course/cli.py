@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 from pathlib import Path
+from typing import IO
 
 import click
 import flask_migrate
@@ -12,6 +15,7 @@ from werkzeug.serving import run_simple
 
 from course import content
 from course.models import Role
+from course.models.types import utcnow
 from course.services import (
     ServiceError,
     accounts,
@@ -20,12 +24,18 @@ from course.services import (
     enrolment,
     importer,
     learning,
+    outbox,
+    reviews,
+    statements,
 )
 
 user_cli = AppGroup("user", help="Manage accounts.")
 content_cli = AppGroup("content", help="Check and import modules/ and quizzes/.")
 engine_cli = AppGroup("engine", help="The progress engine: recompute states, fit parameters.")
 demo_cli = AppGroup("demo", help="Demo accounts and cohort.")
+xapi_cli = AppGroup(
+    "xapi", help="xAPI statements: send them to the LRS, export them, see the queue."
+)
 
 
 @user_cli.command("create")
@@ -169,6 +179,69 @@ def engine_fit() -> None:
     )
 
 
+@xapi_cli.command("send")
+@click.option("--loop", is_flag=True, help="Keep sending until stopped (Ctrl+C or SIGTERM).")
+@click.option("--interval", type=float, default=None, help="Seconds between runs with --loop.")
+def xapi_send(loop: bool, interval: float | None) -> None:
+    """Post queued statements to the configured LRS; exit 1 if a run failed (without --loop)."""
+    lrs = statements.configured_lrs()
+    if lrs is None:
+        raise click.ClickException(
+            "No LRS configured: set XAPI_LRS_ENDPOINT (and XAPI_LRS_USERNAME, XAPI_LRS_PASSWORD), "
+            "or write the queue to a file with `xapi export`."
+        )
+    stop = threading.Event()
+    if loop:
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    wait = current_app.config["XAPI_SEND_INTERVAL"] if interval is None else interval
+    while True:
+        report = statements.send(lrs)
+        if report.batches or not loop:
+            _echo_report(report)
+        if not loop:
+            if report.failed:
+                raise SystemExit(1)
+            return
+        try:
+            if stop.wait(wait):
+                return
+        except KeyboardInterrupt:
+            return
+
+
+def _echo_report(report: outbox.Report) -> None:
+    click.echo(
+        f"Sent {report.sent} statement(s) in {report.batches} batch(es), {report.failed} failed."
+    )
+    for error in report.errors:
+        click.echo(f"  {error}", err=True)
+
+
+@xapi_cli.command("reviews")
+def xapi_reviews() -> None:
+    """Queue 'review due' for every review that fell due since the last sweep (run it hourly)."""
+    count = reviews.sweep(catalogue.current(), utcnow())
+    click.echo(f"Queued {count} review-due statement(s).")
+
+
+@xapi_cli.command("export")
+@click.argument("file", type=click.File("w", encoding="utf-8"))
+@click.option("--all", "include_sent", is_flag=True, help="Sent statements too.")
+def xapi_export(file: IO[str], include_sent: bool) -> None:
+    """Write queued statements (unsent only, unless --all) to FILE as JSON lines ('-': stdout)."""
+    count = outbox.export(statements.TOPIC, file, include_sent=include_sent)
+    click.echo(f"Wrote {count} statement(s).", err=True)
+
+
+@xapi_cli.command("status")
+def xapi_status() -> None:
+    """Count pending, failed and sent statements and show the last error."""
+    queue = outbox.queue(statements.TOPIC)
+    click.echo(f"pending {queue.pending} (failed at least once: {queue.failed}), sent {queue.sent}")
+    if queue.last_error:
+        click.echo(f"last error {queue.last_error_at:%Y-%m-%d %H:%M:%S} UTC: {queue.last_error}")
+
+
 @click.command("quickstart")
 @with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -190,4 +263,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(engine_cli)
+    app.cli.add_command(xapi_cli)
     app.cli.add_command(quickstart)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -11,6 +12,15 @@ ROOT = Path(__file__).resolve().parent.parent
 def _flag(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _http_url(name: str, default: str) -> str:
+    """Read an http(s) URL, refusing anything else at start-up with the variable's name."""
+    value = os.environ.get(name, default).strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{name} must be an http:// or https:// URL, got {value!r}")
+    return value
 
 
 def _database_url(instance_path: str) -> str:
@@ -40,6 +50,23 @@ class Config:
         self.SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
         # A set-password link for a new account works once, within this many hours.
         self.SET_PASSWORD_HOURS = int(os.environ.get("SET_PASSWORD_HOURS", "72"))
+        self.API_RATELIMIT = os.environ.get("API_RATELIMIT", "300 per minute")
+        self._xapi()
+
+    def _xapi(self) -> None:
+        """xAPI: statements queue in the outbox; `xapi send` posts them to the LRS."""
+        self.XAPI_ENABLED = _flag("XAPI_ENABLED", True)
+        self.XAPI_HOME_PAGE = _http_url("XAPI_HOME_PAGE", "http://127.0.0.1:5000/")
+        self.XAPI_ACTOR_EMAIL = _flag("XAPI_ACTOR_EMAIL", False)
+        endpoint = os.environ.get("XAPI_LRS_ENDPOINT", "")
+        self.XAPI_LRS_ENDPOINT = _http_url("XAPI_LRS_ENDPOINT", "") if endpoint else ""
+        self.XAPI_LRS_USERNAME = os.environ.get("XAPI_LRS_USERNAME", "")
+        self.XAPI_LRS_PASSWORD = os.environ.get("XAPI_LRS_PASSWORD", "")
+        self.XAPI_LRS_TIMEOUT = float(os.environ.get("XAPI_LRS_TIMEOUT", "10"))
+        self.XAPI_BATCH_SIZE = int(os.environ.get("XAPI_BATCH_SIZE", "50"))
+        self.XAPI_RETRY_SECONDS = float(os.environ.get("XAPI_RETRY_SECONDS", "5"))
+        self.XAPI_RETRY_MAX_SECONDS = float(os.environ.get("XAPI_RETRY_MAX_SECONDS", "3600"))
+        self.XAPI_SEND_INTERVAL = float(os.environ.get("XAPI_SEND_INTERVAL", "5"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -71,4 +98,7 @@ def test_overrides(database_url: str) -> dict[str, object]:
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_KIB": 64,
         "RATELIMIT_STORAGE_URI": "memory://",
+        "XAPI_ENABLED": True,
+        "XAPI_HOME_PAGE": "https://course.example.org/",
+        "XAPI_LRS_ENDPOINT": "",  # the LRS tests point the sender at their own Ralph
     }

@@ -1,6 +1,6 @@
 """Database rows, one file per family."""
 
-from course.models.accounts import Cohort, CohortMember, LoginFailure, Role, User
+from course.models.accounts import ApiToken, Cohort, CohortMember, LoginFailure, Role, User
 from course.models.audit import AuditEntry, PasswordToken
 from course.models.content import ContentSet, Module, ModuleVersion, Quiz, QuizVersion
 from course.models.learning import (
@@ -13,9 +13,11 @@ from course.models.learning import (
     LearnerSummary,
     ModuleProgress,
 )
+from course.models.outbox import OutboxMessage
 
 __all__ = [
     "Answer",
+    "ApiToken",
     "AuditEntry",
     "Attempt",
     "Cohort",
@@ -30,6 +32,7 @@ __all__ = [
     "Module",
     "ModuleProgress",
     "ModuleVersion",
+    "OutboxMessage",
     "PasswordToken",
     "Quiz",
     "QuizVersion",

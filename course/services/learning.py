@@ -24,7 +24,7 @@ from course.models import (
     User,
 )
 from course.models.types import utcnow
-from course.services import ServiceError, catalogue, summaries
+from course.services import ServiceError, catalogue, statements, summaries
 from course.services.catalogue import Course, ModuleInfo
 
 # Reading time counted for one visit is capped: a tab left open overnight is not study.
@@ -59,11 +59,14 @@ def add_event(
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    state = _fresh_state(user_id, course, state_row, exclude=row.id)
+    before = state = _fresh_state(user_id, course, state_row, exclude=row.id)
     for event in engine_events:
         state = course.engine.apply(state, event)
     _save(user_id, state, row.id, state_row)
     keep_rules(course)
+    if engine_events:
+        cause = "placement" if kind == "placement-finished" else "evidence"
+        statements.queue(user_id, statements.mastery_changes(course, before, state, row.at, cause))
     summaries.mark(user_id, course, state, row.at)
     return row
 
@@ -168,6 +171,8 @@ def complete_module(
     events: list[engine.Event] = [engine.ModuleCompleted(module_id=slug, at=now)]
     if first_open:
         events.insert(0, engine.ModuleOpened(module_id=slug, at=started))
+    seconds = int((now - started).total_seconds())
+    statements.module_read(user.id, slug, course, seconds, first, now)
     add_event(
         user.id,
         "module-completed",
@@ -175,7 +180,7 @@ def complete_module(
         events,
         module_slug=slug,
         at=now,
-        data={"first": first, "seconds": int((now - started).total_seconds())},
+        data={"first": first, "seconds": seconds},
     )
     db.session.commit()
 

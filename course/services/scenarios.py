@@ -11,12 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
-from course import content, engine
+from course import content, engine, xapi
 from course.content.model import Evidence
 from course.extensions import db
 from course.models import Answer, Attempt, Quiz, QuizVersion, User
 from course.models.types import utcnow
-from course.services import ServiceError, learning
+from course.services import ServiceError, learning, statements
 from course.services import catalogue as catalogue_service
 from course.services.catalogue import Course
 
@@ -144,6 +144,8 @@ def answer(
     )
     earlier = _earlier_answers(attempt)
     repeat = (step_id, _key(response)) in earlier
+    quiz_ref, now = _quiz_ref(played, course), utcnow()
+    statements.answered(user.id, quiz_ref, played.quiz.step(step_id), response, graded, now)
     learning.add_event(
         user.id,
         "choice-made",
@@ -151,10 +153,11 @@ def answer(
         _observations(played, graded, repeat),
         module_slug=played.quiz.module,
         attempt_id=attempt.id,
+        at=now,
         data={"step": step_id, "rating": graded.rating, "value": graded.value},
     )
     if isinstance(played.quiz.step(attempt.current_step), content.Ending):
-        _finish(user, played, course, earlier)
+        _finish(user, played, course, earlier, quiz_ref)
     db.session.commit()
     return played, row
 
@@ -249,7 +252,20 @@ def graded_answers(answers: list[Answer], final_step: str | None) -> list[conten
     ]
 
 
-def _finish(user: User, played: Played, course: Course, earlier: set[tuple[str, str]]) -> None:
+def _quiz_ref(played: Played, course: Course) -> xapi.QuizRef:
+    attempt = played.attempt
+    return statements.quiz_ref(
+        played.quiz, played.version.number, attempt.id, attempt.number, course
+    )
+
+
+def _finish(
+    user: User,
+    played: Played,
+    course: Course,
+    earlier: set[tuple[str, str]],
+    quiz_ref: xapi.QuizRef,
+) -> None:
     attempt, quiz = played.attempt, played.quiz
     result = content.score(quiz, graded_answers(attempt.answers, attempt.current_step))
     now = utcnow()
@@ -263,6 +279,7 @@ def _finish(user: User, played: Played, course: Course, earlier: set[tuple[str, 
         "engine_version": engine.ENGINE_VERSION,
         "params_hash": course.params_hash,
     }
+    statements.finished(user.id, quiz_ref, result, quiz.pass_mark, attempt.started_at, now)
     if quiz.placement:
         learning.add_event(
             user.id,

@@ -45,6 +45,11 @@ def guard() -> object:
     view = current_app.view_functions[request.endpoint]
     if getattr(view, "is_public", False):
         return None
+    api_roles = getattr(view, "api_roles", None)
+    if api_roles is not None:  # the JSON API: a token, never the session
+        from course.web import api
+
+        return api.check(api_roles)
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if current_user.role not in AUDIENCES.get(request.blueprint or "", frozenset()):
@@ -76,12 +81,13 @@ def refuse_hostile_input() -> None:
 
 def register(app: Flask) -> None:
     """Register every blueprint and the guard."""
-    from course.web import admin, author, errors, home, learn, progress
+    from course.web import admin, api, author, errors, home, learn, progress
     from course.web import auth as auth_views
 
     app.url_map.converters["int"] = IdConverter
     for module in (auth_views, home, learn, author, admin, progress):
         app.register_blueprint(module.bp)
+    api.register(app)
     errors.register(app)
     app.before_request(refuse_hostile_input)
     app.before_request(guard)

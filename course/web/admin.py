@@ -39,7 +39,9 @@ from course.services import (
     directory,
     enrolment,
     links,
+    outbox,
     reports,
+    statements,
 )
 from course.web import audience, takes_files
 from course.web.forms import ConfirmForm, display_name_rule, new_password_field
@@ -78,6 +80,17 @@ class UserForm(FlaskForm):
 @bp.get("/")
 def index() -> str:
     return render_template("admin/index.html", summary=directory.summary())
+
+
+@bp.get("/xapi")
+def xapi_queue() -> str:
+    lrs = statements.configured_lrs()
+    return render_template(
+        "admin/xapi.html",
+        queue=outbox.queue(statements.TOPIC),
+        endpoint=lrs.statements_url if lrs else None,
+        enabled=current_app.config["XAPI_ENABLED"],
+    )
 
 
 @bp.route("/users", methods=["GET", "POST"])

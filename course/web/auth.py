@@ -1,4 +1,4 @@
-"""Log in, log out, change password."""
+"""Log in, log out, change password, personal access tokens for the API."""
 
 from __future__ import annotations
 
@@ -18,15 +18,16 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import PasswordField, StringField
+from wtforms import PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from course.extensions import limiter
 from course.models import Role
+from course.models.types import utcnow
 from course.security import start_session
-from course.services import ServiceError, accounts, links, throttle
+from course.services import ServiceError, accounts, links, throttle, tokens
 from course.web import audience, public
-from course.web.forms import new_password_field
+from course.web.forms import ConfirmForm, new_password_field
 
 bp = audience(Blueprint("auth", __name__), *Role)
 
@@ -40,6 +41,23 @@ class LoginForm(FlaskForm):
         "Password",
         validators=[DataRequired("Enter your password."), Length(max=accounts.MAX_PASSWORD)],
     )
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        "Name",
+        validators=[DataRequired("Name the token after what will use it."), Length(max=80)],
+    )
+    role = SelectField("Acts as")
+    days = SelectField(
+        "Expires after",
+        choices=[SelectChoice(str(d), f"{d} days") for d in tokens.LIFETIMES],
+        default="90",
+    )
+
+    def __init__(self, user: object) -> None:
+        super().__init__()
+        self.role.choices = [SelectChoice(r.value, r.label) for r in tokens.ALLOWED[user.role]]
 
 
 class PasswordForm(FlaskForm):
@@ -178,3 +196,46 @@ def set_password(token: str) -> str | Response | tuple[str, int]:
             flash("Your password is set. Log in with your email and the new password.", "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, user=holder)
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+def api_tokens() -> str:
+    user = current_user._get_current_object()
+    form = TokenForm(user)
+    if form.validate_on_submit():
+        try:
+            token, secret = tokens.create(user, form.name.data, form.role.data, int(form.days.data))
+        except ServiceError as error:
+            getattr(form, error.field or "name").errors.append(error.message)
+        else:
+            return render_template("auth/token_issued.html", token=token, secret=secret)
+    return render_template(
+        "auth/tokens.html",
+        form=form,
+        tokens=tokens.owned(user),
+        now=utcnow(),
+    )
+
+
+@bp.get("/account/tokens/<int:token_id>/revoke")
+def confirm_revoke_api_token(token_id: int) -> str:
+    token = tokens.get(current_user._get_current_object(), token_id)
+    return render_template(
+        "admin/confirm.html",
+        title=f"Revoke the token {token.name}?",
+        message="Whatever uses it will be refused from now on. This cannot be undone: "
+        "to give it access again, create a new token.",
+        button="Revoke token",
+        back=url_for("auth.api_tokens"),
+        form=ConfirmForm(),
+    )
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+def revoke_api_token(token_id: int) -> Response:
+    if ConfirmForm().validate_on_submit():
+        token = tokens.revoke(current_user._get_current_object(), token_id)
+        flash(f"Token {token.name} is revoked: it no longer works.", "success")
+    else:
+        flash("The form expired. Try again.", "error")
+    return redirect(url_for("auth.api_tokens"))

@@ -3,7 +3,8 @@
 from flask import Flask, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, ServiceUnavailable
+from werkzeug.wrappers import Response
 
 from course.extensions import db
 
@@ -29,8 +30,12 @@ def _render(code: int, message: str | None = None) -> tuple[str, int]:
 def register(app: Flask) -> None:
     """Install the error handlers."""
 
+    from course.web import api
+
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError) -> tuple[str, int]:
+    def csrf_error(error: CSRFError) -> tuple[str, int] | Response:
+        if api.is_api_request():
+            return api.error_response(BadRequest(error.description))
         return _render(
             400,
             "This form has expired or was not sent from this site "
@@ -38,7 +43,7 @@ def register(app: Flask) -> None:
         )
 
     @app.errorhandler(OperationalError)
-    def database_unreachable(error: OperationalError) -> tuple[str, int]:
+    def database_unreachable(error: OperationalError) -> tuple[str, int] | Response:
         # The connection pool pings before use, so the next request after the database returns
         # works again: no restart needed.
         try:
@@ -46,11 +51,15 @@ def register(app: Flask) -> None:
         except OperationalError:
             db.session.close()
         app.logger.error("database unreachable: %s", error.orig)
+        if api.is_api_request():
+            return api.error_response(ServiceUnavailable())
         # A page that needs nothing from the database, not even who is logged in: rendered
         # without the context processors (Flask-Login's would load the user).
         page = app.jinja_env.get_template("unavailable.html")
         return page.render(message=MESSAGES[503], request=request, url_for=url_for), 503
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
+    def http_error(error: HTTPException) -> tuple[str, int] | Response:
+        if api.is_api_request():
+            return api.error_response(error)
         return _render(error.code or 500)

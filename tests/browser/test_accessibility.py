@@ -68,6 +68,7 @@ def test_trainee_pages(page: Page, shipped, create_user):
         "/learn/modules/foundations-roles",
         "/learn/quizzes/foundations-roles-quiz",
         "/learn/attempts",
+        "/account/tokens",
     ):
         found += check(page, url)
     page.goto("/learn/quizzes/foundations-roles-quiz")
@@ -97,6 +98,8 @@ def test_admin_and_instructor_pages(page: Page, shipped, create_user):
         "/author/modules/foundations-roles",
         "/author/quizzes/placement",
         "/account/password",
+        "/account/tokens",
+        "/admin/xapi",
     ):
         found += check(page, url)
     assert found == []

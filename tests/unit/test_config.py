@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import stat
 
+import pytest
+
 from course.config import Config
 
 
@@ -21,3 +23,25 @@ def test_session_lifetimes_from_the_environment(monkeypatch, tmp_path) -> None: 
     monkeypatch.setenv("SESSION_ABSOLUTE_HOURS", "4")
     config = Config(str(tmp_path))
     assert (config.SESSION_IDLE_MINUTES, config.SESSION_ABSOLUTE_HOURS) == (15, 4)
+
+
+def test_xapi_settings_from_the_environment(monkeypatch, tmp_path) -> None:  # noqa: ANN001
+    monkeypatch.setenv("XAPI_HOME_PAGE", "https://course.example.org/")
+    monkeypatch.setenv("XAPI_LRS_ENDPOINT", "https://lrs.example.org/xAPI/")
+    monkeypatch.setenv("XAPI_BATCH_SIZE", "20")
+    config = Config(str(tmp_path))
+    assert config.XAPI_HOME_PAGE == "https://course.example.org/"
+    assert (config.XAPI_LRS_ENDPOINT, config.XAPI_BATCH_SIZE) == (
+        "https://lrs.example.org/xAPI/",
+        20,
+    )
+    assert config.XAPI_ENABLED and not config.XAPI_ACTOR_EMAIL
+    monkeypatch.delenv("XAPI_LRS_ENDPOINT")
+    assert Config(str(tmp_path)).XAPI_LRS_ENDPOINT == ""  # no LRS: statements wait in the outbox
+
+
+@pytest.mark.parametrize("name", ["XAPI_HOME_PAGE", "XAPI_LRS_ENDPOINT"])
+def test_an_xapi_url_that_is_not_http_is_refused_at_start(monkeypatch, tmp_path, name) -> None:  # noqa: ANN001
+    monkeypatch.setenv(name, "lrs.example.org/xAPI")
+    with pytest.raises(ValueError, match=f"{name} must be an http:// or https:// URL"):
+        Config(str(tmp_path))

@@ -6,9 +6,9 @@ import subprocess
 import sys
 
 
-def test_content_and_engine_import_without_flask_or_sqlalchemy():
+def test_content_engine_and_xapi_import_without_flask_or_sqlalchemy():
     code = (
-        "import sys, course.content, course.engine; "
+        "import sys, course.content, course.engine, course.xapi; "
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
         "{'flask', 'sqlalchemy', 'flask_sqlalchemy', 'werkzeug'}); print(bad)"
     )

@@ -39,6 +39,7 @@ def test_no_get_writes(app, login, course) -> None:  # noqa: ANN001
         "rule_id": rule_id,
         "number": 1,
         "token": token,
+        "token_id": 1,
     }
     written: list[tuple[str, str]] = []
 

@@ -19,8 +19,10 @@ EXPECTED = {
     "author": frozenset({Role.INSTRUCTOR, Role.ADMIN}),
     "admin": frozenset({Role.ADMIN}),
     "progress": frozenset({Role.INSTRUCTOR, Role.ADMIN}),
+    "api": frozenset(),  # no session reaches the JSON API: tokens only (tests/web/test_api.py)
+    "api-docs": frozenset(),
 }
-PUBLIC = {"auth.login", "auth.set_password", "static"}
+PUBLIC = {"auth.login", "auth.set_password", "static", "api-docs.openapi_json"}
 
 
 def sample_url(app, rule: Rule) -> str:
@@ -58,6 +60,9 @@ def test_anonymous_reaches_only_public_routes(app, client):
         if rule.endpoint in PUBLIC:
             continue
         response = client.open(sample_url(app, rule), method=method, data={"csrf_token": token})
+        if rule.endpoint.startswith("api."):
+            assert response.status_code == 401, (rule.rule, method, response.status_code)
+            continue
         assert response.status_code == 302, (rule.rule, method, response.status_code)
         assert response.headers["Location"].startswith("/login"), rule.rule
 
@@ -72,6 +77,9 @@ def test_wrong_role_is_refused_everywhere(app, login, role):
             continue
         allowed = role in EXPECTED[rule.endpoint.split(".")[0]]
         response = client.open(sample_url(app, rule), method=method, data={"csrf_token": token})
+        if rule.endpoint.startswith("api."):  # a session is no token
+            assert response.status_code == 401, (rule.rule, method, role)
+            continue
         if allowed:
             assert response.status_code != 403, (rule.rule, method)
         else:
