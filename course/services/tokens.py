@@ -13,7 +13,7 @@ from werkzeug.exceptions import NotFound
 from course.extensions import db
 from course.models import ApiToken, Role, User
 from course.models.types import utcnow
-from course.services import ServiceError
+from course.services import ServiceError, audit
 
 PREFIX = "cp_"
 LIFETIMES = (7, 30, 90, 365)  # days a token may live
@@ -48,6 +48,12 @@ def create(user: User, name: str, role: Role | str, days: int) -> tuple[ApiToken
         expires_at=utcnow() + timedelta(days=days),
     )
     db.session.add(token)
+    audit.record(
+        user,
+        "api-token.create",
+        user,
+        after={"token": token.name, "role": role, "expires": token.expires_at},
+    )
     db.session.commit()
     return token, secret
 
@@ -74,7 +80,9 @@ def get(user: User, token_id: int) -> ApiToken:
 def revoke(user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's tokens (again is harmless); anyone else's is not found."""
     token = get(user, token_id)
-    token.revoked_at = token.revoked_at or utcnow()
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record(user, "api-token.revoke", user, before={"token": token.name})
     db.session.commit()
     return token
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from course.extensions import db
 from course.models import AuditEntry, Cohort, Role, User
 from tests.conftest import post_form
 
@@ -140,3 +141,18 @@ def test_content_import_is_recorded(runner, app, query, tmp_path):
     assert logged[0].actor_name == "command line" and logged[0].after["created"]
     runner.invoke(args=["content", "import", str(FIXTURE_COURSE)])
     assert len(entries(query, by_someone=False)) == 1  # nothing changed, nothing recorded
+
+
+def test_api_tokens_created_and_revoked_are_recorded(app, create_user, query):
+    from course.services import tokens
+
+    user = create_user(Role.INSTRUCTOR)
+    with app.app_context():
+        owner = db.session.get(User, user.id)
+        token, _ = tokens.create(owner, "Dashboard", Role.INSTRUCTOR, 30)
+        tokens.revoke(owner, token.id)
+        tokens.revoke(owner, token.id)  # again: nothing more to record
+    logged = entries(query)
+    assert [e.action for e in logged] == ["api-token.create", "api-token.revoke"]
+    assert logged[0].after["token"] == "Dashboard" and logged[0].after["role"] == "instructor"
+    assert "secret" not in str(logged[0].after)
