@@ -11,6 +11,7 @@ from course.models.learning import (
     JudgingRules,
     LearnerState,
     LearnerSummary,
+    LearnerWeek,
     ModuleProgress,
 )
 from course.models.outbox import OutboxMessage
@@ -28,6 +29,7 @@ __all__ = [
     "JudgingRules",
     "LearnerState",
     "LearnerSummary",
+    "LearnerWeek",
     "LoginFailure",
     "Module",
     "ModuleProgress",

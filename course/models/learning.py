@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from course.extensions import db
@@ -166,3 +166,20 @@ class LearnerSummary(db.Model):
     struggling: Mapped[list[str] | None] = mapped_column(JSON)  # [competency, failed module]
     spent: Mapped[list[str]] = mapped_column(JSON, default=list)
     done: Mapped[list[str]] = mapped_column(JSON, default=list)
+    complete: Mapped[bool] = mapped_column(default=False)
+
+
+class LearnerWeek(db.Model):
+    """A trainee's figures at their last event in one week (weeks start on Monday, UTC): the cohort
+    trends read these instead of replaying every trainee's history per request."""
+
+    __tablename__ = "learner_week"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    mastery: Mapped[dict[str, float]] = mapped_column(JSON)
+    modules: Mapped[int] = mapped_column(default=0)
+    complete: Mapped[bool] = mapped_column(default=False)

@@ -151,6 +151,7 @@ def recompute(course: Course, user_ids: Iterable[int] | None = None) -> int:
         )
     db.session.flush()
     summaries.refresh(ids, course)
+    summaries.rebuild_weeks(ids, course)
     db.session.commit()
     return len(ids)
 

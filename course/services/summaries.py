@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+from itertools import groupby
 
-from sqlalchemy import Row, event, func, select
+from sqlalchemy import Row, delete, event, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from course.models import (
     Event,
     LearnerState,
     LearnerSummary,
+    LearnerWeek,
     ModuleProgress,
 )
 from course.models.types import utcnow
@@ -53,6 +55,7 @@ class Figures:
     struggling: tuple[str, str] | None  # (competency, the module not passed)
     spent: tuple[str, ...]
     done: tuple[str, ...]
+    complete: bool = False  # the course complete (capstones and required modules passed)
 
 
 def mark(user_id: int, course: Course, state: engine.LearnerState, at: datetime) -> None:
@@ -69,7 +72,9 @@ def _before_commit(session: Session) -> None:
     for user_id, (course, state, at) in pending.items():
         by_course.setdefault(id(course), (course, {}))[1][user_id] = (state, at)
     for course, known in by_course.values():
-        store(compute(list(known), course, utcnow(), known), course)
+        figures = compute(list(known), course, utcnow(), known)
+        store(figures, course)
+        store_weeks({uid: (known[uid][1], f) for uid, f in figures.items()})
 
 
 def _forget(session: Session, *args: object) -> None:
@@ -78,6 +83,41 @@ def _forget(session: Session, *args: object) -> None:
 
 event.listen(db.session, "before_commit", _before_commit)
 event.listen(db.session, "after_rollback", _forget)
+
+
+def week_of(at: datetime) -> date:
+    """Return the Monday (UTC) of the week a moment falls in."""
+    day = at.astimezone(UTC).date()
+    return day - timedelta(days=day.weekday())
+
+
+def store_weeks(snapshots: dict[int, tuple[datetime, Figures]]) -> None:
+    """Write each trainee's figures as their snapshot for the week of their event."""
+    if not snapshots:
+        return
+    upsert = _upsert(LearnerWeek)
+    db.session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=["user_id", "week"],
+            set_={c: upsert.excluded[c] for c in ("at", "mastery", "modules", "complete")},
+        ),
+        [
+            {
+                "user_id": uid,
+                "week": week_of(at),
+                "at": at,
+                "mastery": {c: round(v, 4) for c, v in f.mastery.items()},
+                "modules": f.modules_done,
+                "complete": f.complete,
+            }
+            for uid, (at, f) in snapshots.items()
+        ],
+    )
+
+
+def _upsert(model: type):  # noqa: ANN202 - the dialect's INSERT ... ON CONFLICT construct
+    insert = sqlite_insert if db.engine.dialect.name == "sqlite" else postgresql_insert
+    return insert(model)
 
 
 def refresh(user_ids: Collection[int], course: Course) -> None:
@@ -89,9 +129,7 @@ def store(figures: dict[int, Figures], course: Course) -> None:
     """Replace the stored summaries of these trainees."""
     if not figures:
         return
-    upsert = (sqlite_insert if db.engine.dialect.name == "sqlite" else postgresql_insert)(
-        LearnerSummary
-    )
+    upsert = _upsert(LearnerSummary)
     columns = [c.name for c in LearnerSummary.__table__.columns if c.name != "user_id"]
     db.session.execute(
         upsert.on_conflict_do_update(
@@ -238,6 +276,7 @@ def _compute(
     thresholds = {c["id"]: c["params"].get("threshold", 0.95) for c in course.competencies}
     rec = policy.recommend(state, now, rules)
     remediation = state.remediation
+    completion = course.engine.completion(state, now, rules)
     return Figures(
         at=now,
         mastery=mastery,
@@ -250,10 +289,11 @@ def _compute(
         next_kind=rec.kind if rec else None,
         next_module=rec.module_id if rec else None,
         struggling=(remediation.competency, remediation.module_id) if remediation else None,
-        spent=tuple(course.engine.completion(state, now, rules).spent),
+        spent=tuple(completion.spent),
         done=tuple(
             s.module_id for s in course.engine.path(state, now, rules) if s.status == "done"
         ),
+        complete=completion.complete,
     )
 
 
@@ -299,3 +339,52 @@ def rules_of(ids: list[int]) -> dict[int, engine.CohortRules]:
         )
         for uid in set(kinds) | set(targets)
     }
+
+
+REBUILD_BATCH = 200  # trainees replayed at a time: memory stays flat whatever the cohort's size
+
+
+def rebuild_weeks(user_ids: Collection[int], course: Course) -> int:
+    """Rewrite these trainees' weekly snapshots by replaying their events (for records kept
+    before snapshots were, or after an engine change); return how many snapshots were written."""
+    ids, written = list(user_ids), 0
+    for start in range(0, len(ids), REBUILD_BATCH):
+        batch = ids[start : start + REBUILD_BATCH]
+        rules = rules_of(batch)
+        db.session.execute(delete(LearnerWeek).where(LearnerWeek.user_id.in_(batch)))
+        rows = db.session.execute(
+            select(Event.user_id, Event.kind, Event.module_slug, Event.data, Event.at)
+            .where(Event.user_id.in_(batch))
+            .order_by(Event.user_id, Event.id)
+        )
+        snapshots = []
+        for uid, events in groupby(rows, key=lambda row: row.user_id):
+            snapshots += _replay_weeks(uid, list(events), course, rules.get(uid))
+        if snapshots:
+            db.session.execute(insert(LearnerWeek), snapshots)
+        written += len(snapshots)
+    return written
+
+
+def _replay_weeks(
+    uid: int, events: list, course: Course, rules: engine.CohortRules | None
+) -> list[dict]:
+    """Replay one trainee's events, taking a snapshot at the last event of each week."""
+    model, state, read, out = course.engine, course.engine.initial_state(), set(), []
+    for n, row in enumerate(events):
+        for item in row.data.get("engine", ()):
+            state = model.apply(state, engine.event_from_json(item))
+        if row.kind == "module-completed":
+            read.add(row.module_slug)
+        if n + 1 == len(events) or week_of(events[n + 1].at) != week_of(row.at):
+            out.append(
+                {
+                    "user_id": uid,
+                    "week": week_of(row.at),
+                    "at": row.at,
+                    "mastery": {c: round(v, 4) for c, v in model.mastery(state, row.at).items()},
+                    "modules": len(read),
+                    "complete": model.completion(state, row.at, rules).complete,
+                }
+            )
+    return out

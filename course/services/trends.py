@@ -1,28 +1,27 @@
 """Cohort trends: mastery and completion week by week, mastery bands now, and who is at risk.
 
 Fixed queries whatever the cohort's size: the cohort report (the same figures as the cohort page)
-and one query of the trainees' events, replayed through the course's engine week by week.
+and one query of the trainees' weekly snapshots, stored as their events arrive (the figures at
+each trainee's last event of each week; see services/summaries.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import groupby
+from itertools import accumulate, groupby
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from course import engine
 from course.extensions import db
-from course.models import Cohort, Event
+from course.models import Cohort, LearnerWeek
 from course.models.types import utcnow
 from course.services import charts, reports
 from course.services.catalogue import Course
 from course.services.reports import CohortReport, TraineeRow
 
 WEEK = timedelta(days=7)
-BATCH = 2000  # events read at a time: memory stays flat whatever the cohort's size
 # The cohort page's heatmap shading: under 40%, 40-69%, 70% to the threshold, mastered.
 BANDS = ("under 40%", "40–69%", "70% to mastery", "mastered")
 
@@ -57,19 +56,21 @@ class Trends:
 
 
 def trends(cohort: Cohort, course: Course) -> Trends:
-    """Measure a cohort week by week since its first event, and its mastery bands now."""
+    """Measure a cohort week by week since its first recorded week, and its mastery bands now."""
     report = reports.cohort_report(cohort, course)
     ids = [r.user.id for r in report.rows]
-    first = db.session.scalar(select(func.min(Event.at)).where(Event.user_id.in_(ids)))
-    weeks: tuple[Week, ...] = ()
-    if first is not None:
-        rows = db.session.execute(
-            select(Event.user_id, Event.kind, Event.module_slug, Event.data, Event.at)
-            .where(Event.user_id.in_(ids))
-            .order_by(Event.user_id, Event.id)
-            .execution_options(yield_per=BATCH)
+    rows = db.session.execute(
+        select(
+            LearnerWeek.user_id,
+            LearnerWeek.week,
+            LearnerWeek.mastery,
+            LearnerWeek.modules,
+            LearnerWeek.complete,
         )
-        weeks = _weeks(rows, len(ids), course, rules(cohort), first, utcnow())
+        .where(LearnerWeek.user_id.in_(ids))
+        .order_by(LearnerWeek.user_id, LearnerWeek.week)
+    ).all()
+    weeks = _weeks(rows, len(ids), course, utcnow()) if rows else ()
     return Trends(report, weeks, distribution(report), len(course.modules))
 
 
@@ -104,74 +105,53 @@ def week_starts(first: datetime, now: datetime) -> list[datetime]:
     return starts
 
 
-@dataclass
-class _Sums:
-    """Running totals over the cohort for one week."""
+def _weeks(rows: list, count: int, course: Course, now: datetime) -> tuple[Week, ...]:
+    """Average the trainees' snapshots week by week: a trainee's last snapshot holds until their
+    next one; before their first (and for trainees with none) they sit at the priors. Each
+    snapshot adds its values to a run of weeks through difference arrays, so the cost grows with
+    the snapshots, not with trainees x weeks."""
+    starts = week_starts(datetime.combine(min(r.week for r in rows), time(), UTC), now)
+    index = {start.date(): i for i, start in enumerate(starts)}
+    span = len(starts)
+    competencies = list(course.engine.competencies)
+    prior = course.engine.mastery(course.engine.initial_state(), now)
+    mastery = {c: [0.0] * (span + 1) for c in competencies}
+    modules, complete, active = [0] * (span + 1), [0] * (span + 1), [0] * span
 
-    mastery: dict[str, float]
-    modules: int = 0
-    complete: int = 0
-    active: int = 0
+    def add(values: dict, begin: int, end: int) -> None:
+        for c in competencies:
+            value = values.get(c, prior[c])
+            mastery[c][begin] += value
+            mastery[c][end] -= value
 
-
-def _weeks(
-    rows: Iterable,
-    count: int,
-    course: Course,
-    rules: engine.CohortRules,
-    first: datetime,
-    now: datetime,
-) -> tuple[Week, ...]:
-    """Replay one trainee at a time (rows come ordered by trainee), adding their measures at each
-    week's end to the week's totals; trainees with no events sit at the priors."""
-    model = course.engine
-    starts = week_starts(first, now)
-    ends = [min(start + WEEK, now) for start in starts]
-    sums = [_Sums(dict.fromkeys(model.competencies, 0.0)) for _ in ends]
-    prior = model.mastery(model.initial_state(), now)  # an untouched prior does not fade
     seen = 0
-    for _, events in groupby(rows, key=lambda row: row.user_id):
-        _trace(model, list(events), ends, rules, sums, prior)
+    for _, group in groupby(rows, key=lambda row: row.user_id):
+        snaps = list(group)
         seen += 1
+        add(prior, 0, index[snaps[0].week])
+        for k, snap in enumerate(snaps):
+            begin = index[snap.week]
+            end = index[snaps[k + 1].week] if k + 1 < len(snaps) else span
+            add(snap.mastery, begin, end)
+            modules[begin] += snap.modules
+            modules[end] -= snap.modules
+            complete[begin] += snap.complete
+            complete[end] -= snap.complete
+            active[begin] += 1
+    totals = {c: list(accumulate(mastery[c])) for c in competencies}
+    read, done = list(accumulate(modules)), list(accumulate(complete))
+    idle = count - seen
     return tuple(
         Week(
             start.date(),
-            end,
-            {c: (total + (count - seen) * prior[c]) / count for c, total in week.mastery.items()},
-            week.modules / count,
-            week.complete / count,
-            week.active,
+            min(start + WEEK, now),
+            {c: (totals[c][i] + idle * prior[c]) / count for c in competencies},
+            read[i] / count,
+            done[i] / count,
+            active[i],
         )
-        for start, end, week in zip(starts, ends, sums, strict=True)
+        for i, start in enumerate(starts)
     )
-
-
-def _trace(
-    model: engine.Engine,
-    events: list,
-    ends: list[datetime],
-    rules: engine.CohortRules,
-    sums: list[_Sums],
-    prior: dict[str, float],
-) -> None:
-    """Replay one trainee's events, adding their measures at the end of each week to its sums."""
-    state, read, complete, i = model.initial_state(), set(), False, 0
-    for end, week in zip(ends, sums, strict=True):
-        begin = i
-        while i < len(events) and events[i].at < end:
-            for item in events[i].data.get("engine", ()):
-                state = model.apply(state, engine.event_from_json(item))
-            if events[i].kind == "module-completed":
-                read.add(events[i].module_slug)
-            i += 1
-        if i > begin:  # passing, not time, completes a course: judge again only after events
-            complete = model.completion(state, end, rules).complete
-            week.active += 1
-        touched = state.competencies
-        for c in week.mastery:
-            week.mastery[c] += model.mastery_of(state, c, end) if c in touched else prior[c]
-        week.modules += len(read)
-        week.complete += complete
 
 
 # What each kind of attention note (reports._attention) begins with, and its filter label.

@@ -1,4 +1,4 @@
-"""learner summaries for cohort pages
+"""learner summaries and weekly snapshots for cohort pages
 
 Revision ID: 0011
 Revises: 0007
@@ -35,13 +35,24 @@ def upgrade():
     sa.Column('struggling', sa.JSON(), nullable=True),
     sa.Column('spent', sa.JSON(), nullable=False),
     sa.Column('done', sa.JSON(), nullable=False),
+    sa.Column('complete', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_learner_summary_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_learner_summary'))
+    )
+    op.create_table('learner_week',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('week', sa.Date(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('mastery', sa.JSON(), nullable=False),
+    sa.Column('modules', sa.Integer(), nullable=False),
+    sa.Column('complete', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_learner_week_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'week', name=op.f('pk_learner_week'))
     )
 
 
 
 def downgrade():
-
+    op.drop_table('learner_week')
     op.drop_table('learner_summary')
 
