@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -117,9 +117,29 @@ class Engine:
     def mastery_of(self, state: LearnerState, competency: str, now: datetime) -> float:
         """Return predicted P(mastered) now for one competency, held under the threshold until
         the learner's record shows it."""
-        cs = self.competency_state(state, competency)
         p = self.estimate(state, competency, now)
-        return p if cs.mastered or shown(cs) else min(p, self.params(competency).threshold - HOLD)
+        return (
+            min(p, self.params(competency).threshold - HOLD) if self.held(state, competency) else p
+        )
+
+    def held(self, state: LearnerState, competency: str) -> bool:
+        """Say whether the learner's record does not yet back a mastery estimate."""
+        cs = self.competency_state(state, competency)
+        return not (cs.mastered or shown(cs))
+
+    def project(
+        self, estimates: Mapping[str, float], held: Collection[str], days: float
+    ) -> dict[str, float]:
+        """Return the mastery that estimates taken days ago (held: those not yet backed by the
+        record) stand at now, with no event in between: mastery(state, later) equals
+        project({c: estimate(state, c, earlier)}, held, days between), since forgetting shrinks
+        the gap to the prior by the same factor each day."""
+        out = {}
+        for competency, p in estimates.items():
+            params = self.params(competency)
+            value = bkt.decay(p, params.prior, params.forget, days)
+            out[competency] = min(value, params.threshold - HOLD) if competency in held else value
+        return out
 
     def estimate(self, state: LearnerState, competency: str, now: datetime) -> float:
         """Return the model's P(mastered) now, before the rule that mastery must be shown."""

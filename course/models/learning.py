@@ -154,8 +154,10 @@ class LearnerSummary(db.Model):
     engine_version: Mapped[str] = mapped_column(String(40))
     params_hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    mastery: Mapped[list[float]] = mapped_column(JSON)  # in the course's competency order
-    mastered: Mapped[int] = mapped_column(default=0)
+    # The engine's estimates at `at`, in the course's competency order, and the competencies whose
+    # record does not yet back theirs: pages fade them to the moment they are read.
+    estimates: Mapped[list[float]] = mapped_column(JSON)
+    held: Mapped[list[str]] = mapped_column(JSON, default=list)
     modules_done: Mapped[int] = mapped_column(default=0)
     seconds: Mapped[int] = mapped_column(default=0)
     attempts: Mapped[int] = mapped_column(default=0)

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from course import engine
+from course.engine.bkt import days_between
 from course.extensions import db
 from course.models import (
     Attempt,
@@ -40,10 +41,12 @@ PENDING = "summaries.pending"
 
 @dataclass(frozen=True)
 class Figures:
-    """One trainee's figures as of `at`."""
+    """One trainee's figures: mastery as of when they are read, the rest as of `at`."""
 
     at: datetime
-    mastery: dict[str, float]
+    estimates: dict[str, float]  # the engine's estimates at `at`
+    held: tuple[str, ...]  # competencies whose record does not yet back the estimate
+    mastery: dict[str, float]  # as shown now: estimates faded to now, held ones capped
     mastered: int
     modules_done: int
     seconds: int
@@ -137,8 +140,9 @@ def store(figures: dict[int, Figures], course: Course) -> None:
         ),
         [
             {
-                **{f.name: getattr(f_, f.name) for f in fields(Figures)},
-                "mastery": [round(f_.mastery[c], 4) for c in _order(course)],
+                **{n: getattr(f_, n) for n in STORED},
+                "estimates": [round(f_.estimates[c], 6) for c in _order(course)],
+                "held": list(f_.held),
                 "struggling": list(f_.struggling) if f_.struggling else None,
                 "spent": list(f_.spent),
                 "done": list(f_.done),
@@ -156,7 +160,7 @@ def read(
 ) -> dict[int, Figures]:
     """Return every trainee's figures: stored ones when current, the rest computed (not stored).
     Without with_done, `done` is left empty (it is only needed against a deadline)."""
-    names = NAMES if with_done else tuple(n for n in NAMES if n != "done")
+    names = STORED if with_done else tuple(n for n in STORED if n != "done")
     order = _order(course)
     rows = db.session.execute(  # plain rows, not ORM objects: a cohort may hold thousands
         select(LearnerSummary.user_id, *(getattr(LearnerSummary, n) for n in names)).where(
@@ -165,23 +169,30 @@ def read(
             LearnerSummary.engine_version == engine.ENGINE_VERSION,
         )
     )
-    found = {row.user_id: _figures(row, order) for row in rows}
+    found = {row.user_id: _figures(row, order, course, now) for row in rows}
     missing = [uid for uid in user_ids if uid not in found]
     if missing:
         found.update(compute(missing, course, now))
     return found
 
 
-NAMES = tuple(f.name for f in fields(Figures))
+# Figures' fields with a column of their own (mastery and mastered are worked out on reading).
+STORED = tuple(f.name for f in fields(Figures) if f.name not in ("mastery", "mastered"))
 
 
-def _figures(row: Row, order: tuple[str, ...]) -> Figures:
+def _figures(row: Row, order: tuple[str, ...], course: Course, now: datetime) -> Figures:
     values = row._asdict()
     values.pop("user_id", None)
-    values["mastery"] = dict(zip(order, row.mastery, strict=True))
+    values["estimates"] = dict(zip(order, row.estimates, strict=True))
+    values["held"] = tuple(row.held)
     values["struggling"] = tuple(row.struggling) if row.struggling else None
     values["spent"], values["done"] = tuple(row.spent), tuple(values.get("done", ()))
-    return Figures(**values)
+    mastery = course.engine.project(values["estimates"], values["held"], days_between(row.at, now))
+    return Figures(**values, mastery=mastery, mastered=_mastered(mastery, course))
+
+
+def _mastered(mastery: dict[str, float], course: Course) -> int:
+    return sum(mastery[c["id"]] >= c["params"].get("threshold", 0.95) for c in course.competencies)
 
 
 def _order(course: Course) -> tuple[str, ...]:
@@ -272,15 +283,17 @@ def _compute(
     tries: tuple[int, int],
 ) -> Figures:
     """Compute one trainee's figures, as My path would show them now."""
-    mastery = course.engine.mastery(state, now)
-    thresholds = {c["id"]: c["params"].get("threshold", 0.95) for c in course.competencies}
+    model = course.engine
+    mastery = model.mastery(state, now)
     rec = policy.recommend(state, now, rules)
     remediation = state.remediation
     completion = course.engine.completion(state, now, rules)
     return Figures(
         at=now,
+        estimates={c: model.estimate(state, c, now) for c in model.competencies},
+        held=tuple(c for c in model.competencies if model.held(state, c)),
         mastery=mastery,
-        mastered=sum(mastery[c] >= t for c, t in thresholds.items()),
+        mastered=_mastered(mastery, course),
         modules_done=reading[0],
         seconds=reading[1],
         attempts=tries[0],

@@ -98,3 +98,17 @@ def test_state_and_events_round_trip_through_json(events: list) -> None:
         assert event_from_json(json.loads(json.dumps(event_to_json(event)))) == event
     assert state.events == len(events)
     assert ENGINE.is_current(state)
+
+
+@settings(max_examples=60, deadline=None)
+@given(event_lists, st.floats(0, 400))
+def test_stored_estimates_project_to_the_mastery_later(events: list, days: float) -> None:
+    """What cohort pages store at an event, faded by project(), is what mastery() says later."""
+    state = ENGINE.replay(events)
+    then = at(60)
+    estimates = {c: ENGINE.estimate(state, c, then) for c in ENGINE.competencies}
+    held = [c for c in ENGINE.competencies if ENGINE.held(state, c)]
+    projected = ENGINE.project(estimates, held, days)
+    later = ENGINE.mastery(state, at(60 + days))
+    assert projected.keys() == later.keys()
+    assert all(abs(projected[c] - later[c]) < 1e-12 for c in later)

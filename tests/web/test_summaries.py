@@ -14,9 +14,10 @@ from tests.web.test_learn import play, start
 
 def stored(app, user_id: int) -> summaries.Figures | None:  # noqa: ANN001
     with app.app_context():
-        names = [getattr(LearnerSummary, n) for n in summaries.NAMES]
+        names = [getattr(LearnerSummary, n) for n in summaries.STORED]
         row = db.session.execute(select(*names).where(LearnerSummary.user_id == user_id)).first()
-        return summaries._figures(row, summaries._order(catalogue.current())) if row else None
+        course = catalogue.current()
+        return summaries._figures(row, summaries._order(course), course, utcnow()) if row else None
 
 
 def fresh(app, user_id: int) -> summaries.Figures:  # noqa: ANN001
@@ -25,11 +26,12 @@ def fresh(app, user_id: int) -> summaries.Figures:  # noqa: ANN001
 
 
 def same(a: summaries.Figures, b: summaries.Figures) -> bool:
-    """Equal apart from when they were computed (mastery to 4 places, as stored)."""
-    keep = {k: v for k, v in vars(a).items() if k not in ("at", "mastery")}
-    return keep == {k: v for k, v in vars(b).items() if k not in ("at", "mastery")} and all(
-        abs(a.mastery[c] - b.mastery[c]) < 1e-4
-        for c in a.mastery  # stored to 4 places
+    """Equal apart from when they were computed (estimates are stored to 6 places)."""
+    timed = ("at", "mastery", "estimates")
+    keep = {k: v for k, v in vars(a).items() if k not in timed}
+    return keep == {k: v for k, v in vars(b).items() if k not in timed} and all(
+        abs(a.mastery[c] - b.mastery[c]) < 1e-5 and abs(a.estimates[c] - b.estimates[c]) < 1e-5
+        for c in a.mastery
     )
 
 
@@ -73,7 +75,7 @@ def test_outdated_summaries_are_computed_on_read_and_not_written(admin, trainee,
     with app.app_context():
         cohort_id = accounts.create_cohort("Hotel", trainees=[db.session.merge(user)]).id
         db.session.execute(
-            update(LearnerSummary).values(params_hash="old", modules_done=99, mastery={})
+            update(LearnerSummary).values(params_hash="old", modules_done=99, estimates=[])
         )
         db.session.commit()
         engine = db.engine
@@ -174,3 +176,23 @@ def test_weekly_snapshots_rebuilt_from_events_match_those_stored_as_they_came(
     assert [r[:4] for r in rebuilt] == [r[:4] for r in stored_as_they_came]
     for (*_, a), (*_, b) in zip(rebuilt, stored_as_they_came, strict=True):
         assert all(abs(a[c] - b[c]) < 1e-3 for c in a)
+
+
+def test_a_stored_summary_fades_as_the_trainee_is_away(trainee, course, app):
+    """Read 20 days later, the cohort page shows what My path would then show."""
+    from datetime import timedelta
+
+    client, user = trainee
+    post_form(client, "/learn/welcome/skip", token_from="/learn/welcome")
+    post_form(client, "/learn/modules/basics-one/complete", token_from="/learn/modules/basics-one")
+    play(client, start(client))
+    later = utcnow() + timedelta(days=20)
+    with app.app_context():
+        course_ = catalogue.current()
+        faded = summaries.read([user.id], course_, later)[user.id]
+        from course.services import learning
+
+        truth = course_.engine.mastery(learning.state(user.id, course_), later)
+    assert faded.mastery.keys() == truth.keys()
+    assert all(abs(faded.mastery[c] - truth[c]) < 1e-5 for c in truth)
+    assert faded.mastery != faded.estimates  # forgetting did move something
