@@ -91,6 +91,20 @@ def test_enrol_assign_and_read_progress(page: Page, shipped, create_user, app, t
         screen[name] = cells
     with page.expect_download() as download:
         page.get_by_role("link", name="Download progress as CSV").click()
+    cohort_page = page.url
+
+    page.get_by_role("link", name="Li Wei").first.click()
+    expect(page.get_by_role("heading", name="Li Wei", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
+    expect(page.locator("svg[role=img]").first).to_be_visible()
+    expect(
+        page.get_by_role("heading", name=re.compile("^What the engine recommends now"))
+    ).to_be_visible()
+    page.goto(cohort_page)
+    page.get_by_role("link", name=re.compile("[Tt]rends")).first.click()
+    expect(page.get_by_role("heading", name="Week by week")).to_be_visible()
+    expect(page.locator("#weeks-table tbody tr")).to_have_count(1)
+    expect(page.locator("#weeks-table tbody tr td").last).to_have_text("2")  # both were active
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
     competencies = len(rows[0]) - 10  # trainee, email, one per competency, then 8 figures
     assert {row["trainee"] for row in rows} == set(screen)
