@@ -72,66 +72,57 @@ def test_sqlite_read_then_write_transactions_do_not_fail_under_threads(app, crea
         assert db.session.get(User, user.id).display_name.endswith("." * 60)
 
 
-def test_two_admins_deactivating_each_other_at_once_leave_one(login, app, query):
+def admins_at_once(login, action: str, data: dict) -> list:  # noqa: ANN001
+    """Two administrators post the same action on each other's account at the same moment;
+    return both responses."""
     from course.models import Role
 
     (one, first), (two, second) = login(Role.ADMIN), login(Role.ADMIN)
-    targets = {one: second.id, two: first.id}
+    urls = {one: f"/admin/users/{second.id}/{action}", two: f"/admin/users/{first.id}/{action}"}
     tokens = {
         client: re.search(
             r'name="csrf_token" type="hidden" value="([^"]+)"',
-            client.get(f"/admin/users/{targets[client]}/active").get_data(as_text=True),
+            client.get(url).get_data(as_text=True),
         ).group(1)
-        for client in (one, two)
+        for client, url in urls.items()
     }
-    barrier, codes = threading.Barrier(2), []
+    barrier, responses = threading.Barrier(2), []
 
-    def deactivate(client) -> None:  # noqa: ANN001
+    def post(client) -> None:  # noqa: ANN001
         barrier.wait()
-        url = f"/admin/users/{targets[client]}/active"
-        codes.append(client.post(url, data={"csrf_token": tokens[client]}).status_code)
+        responses.append(client.post(urls[client], data={**data, "csrf_token": tokens[client]}))
 
-    threads = [threading.Thread(target=deactivate, args=(c,)) for c in (one, two)]
+    threads = [threading.Thread(target=post, args=(c,)) for c in urls]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(30)
-    assert codes == [302, 302]
-    active = select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active)
-    assert query(active) == 1
+    return responses
+
+
+def active_admins(query) -> int:  # noqa: ANN001
+    from course.models import Role
+
+    return query(select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active))
+
+
+def test_two_admins_deactivating_each_other_at_once_leave_one(login, app, query):
+    responses = admins_at_once(login, "active", {})
+    assert [r.status_code for r in responses] == [302, 302]
+    assert active_admins(query) == 1
 
 
 def test_two_admins_demoting_each_other_at_once_leave_one(login, app, query):
-    from course.models import AuditEntry, Role
+    from course.models import AuditEntry
 
-    (one, first), (two, second) = login(Role.ADMIN), login(Role.ADMIN)
-    targets = {one: second.id, two: first.id}
-    tokens = {
-        client: re.search(
-            r'name="csrf_token" type="hidden" value="([^"]+)"',
-            client.get(f"/admin/users/{targets[client]}/role").get_data(as_text=True),
-        ).group(1)
-        for client in (one, two)
-    }
-    barrier, outcomes = threading.Barrier(2), []
-
-    def demote(client) -> None:  # noqa: ANN001
-        barrier.wait()
-        url = f"/admin/users/{targets[client]}/role"
-        response = client.post(url, data={"csrf_token": tokens[client], "role": "instructor"})
-        outcomes.append(
-            "refused"
-            if "last active administrator" in response.get_data(as_text=True)
-            # demoted first, so logged out before their own change ran
-            else response.headers.get("Location", "").split("?")[0]
-        )
-
-    threads = [threading.Thread(target=demote, args=(c,)) for c in (one, two)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    active = select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active)
-    assert query(active) == 1
+    responses = admins_at_once(login, "role", {"role": "instructor"})
+    outcomes = [
+        "refused"
+        if "last active administrator" in r.get_data(as_text=True)
+        # demoted first, so logged out before their own change ran
+        else r.headers.get("Location", "").split("?")[0]
+        for r in responses
+    ]
+    assert active_admins(query) == 1
     assert sorted(outcomes) in (["/admin/users", "refused"], ["/admin/users", "/login"])
     assert query(select(func.count()).select_from(AuditEntry).where(AuditEntry.actor_id > 0)) == 1
