@@ -6,7 +6,6 @@ and one query of the trainees' events, replayed through the course's engine week
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
@@ -60,16 +59,19 @@ def trends(cohort: Cohort, course: Course) -> Trends:
     """Measure a cohort week by week since its first event, and its mastery bands now."""
     report = reports.cohort_report(cohort, course)
     ids = [r.user.id for r in report.rows]
-    first = db.session.scalar(select(func.min(Event.at)).where(Event.user_id.in_(ids)))
-    weeks: tuple[Week, ...] = ()
-    if first is not None:
-        rows = db.session.execute(
-            select(Event.user_id, Event.kind, Event.module_slug, Event.data, Event.at)
+    spans = {
+        uid: tuple(span)
+        for uid, *span in db.session.execute(
+            select(Event.user_id, func.min(Event.at), func.max(Event.at), func.max(Event.id))
             .where(Event.user_id.in_(ids))
-            .order_by(Event.user_id, Event.id)
-            .execution_options(yield_per=BATCH)
+            .group_by(Event.user_id)
         )
-        weeks = _weeks(rows, len(ids), course, rules(cohort), first, utcnow())
+    }
+    weeks: tuple[Week, ...] = ()
+    if spans:
+        now = utcnow()
+        starts = week_starts(min(span[0] for span in spans.values()), now)
+        weeks = _weeks(course, rules(cohort), starts, now, spans, len(ids))
     return Trends(report, weeks, distribution(report), len(course.modules))
 
 
@@ -104,74 +106,126 @@ def week_starts(first: datetime, now: datetime) -> list[datetime]:
     return starts
 
 
-@dataclass
-class _Sums:
-    """Running totals over the cohort for one week."""
+# A trainee measured at one moment: mastery of the competencies they touched, modules read, whether
+# the course is complete, and whether they did anything that week.
+Measure = tuple[dict[str, float], int, bool, bool]
 
-    mastery: dict[str, float]
-    modules: int = 0
-    complete: int = 0
-    active: int = 0
+
+@dataclass(frozen=True)
+class _Trace:
+    """One trainee replayed: their measures at the end of each finished week, and where they
+    stand after their last event (the week under way is measured from it at the moment asked)."""
+
+    finished: tuple[Measure, ...]
+    state: engine.LearnerState
+    read: int
+    complete: bool
+    active: bool
+
+
+# Replays kept between requests, per trainee, under what they depend on (the trainee's events, the
+# engine and its parameters, the cohort's rules, the finished weeks' ends): a trainee with no new
+# event is not replayed again. Cleared when it grows past MEMO_LIMIT trainees.
+_memo: dict[int, tuple[tuple, _Trace]] = {}
+MEMO_LIMIT = 50_000
 
 
 def _weeks(
-    rows: Iterable,
-    count: int,
     course: Course,
     rules: engine.CohortRules,
-    first: datetime,
+    starts: list[datetime],
     now: datetime,
+    spans: dict[int, tuple],
+    count: int,
 ) -> tuple[Week, ...]:
-    """Replay one trainee at a time (rows come ordered by trainee), adding their measures at each
-    week's end to the week's totals; trainees with no events sit at the priors."""
+    """Sum each trainee's trace into the weeks; trainees with no events sit at the priors."""
     model = course.engine
-    starts = week_starts(first, now)
-    ends = [min(start + WEEK, now) for start in starts]
-    sums = [_Sums(dict.fromkeys(model.competencies, 0.0)) for _ in ends]
+    ends = [start + WEEK for start in starts[:-1]]
+    traces = _traces(course, rules, ends, spans)
     prior = model.mastery(model.initial_state(), now)  # an untouched prior does not fade
-    seen = 0
-    for _, events in groupby(rows, key=lambda row: row.user_id):
-        _trace(model, list(events), ends, rules, sums, prior)
-        seen += 1
-    return tuple(
-        Week(
-            start.date(),
-            end,
-            {c: (total + (count - seen) * prior[c]) / count for c, total in week.mastery.items()},
-            week.modules / count,
-            week.complete / count,
-            week.active,
+    idle = count - len(traces)
+    weeks = []
+    for i, start in enumerate(starts):
+        rows = (
+            [_current(model, t, now, prior) for t in traces]
+            if i == len(ends)
+            else [t.finished[i] for t in traces]
         )
-        for start, end, week in zip(starts, ends, sums, strict=True)
+        weeks.append(
+            Week(
+                start.date(),
+                ends[i] if i < len(ends) else now,
+                {
+                    c: (sum(r[0].get(c, p) for r in rows) + idle * p) / count
+                    for c, p in prior.items()
+                },
+                sum(r[1] for r in rows) / count,
+                sum(r[2] for r in rows) / count,
+                sum(r[3] for r in rows),
+            )
+        )
+    return tuple(weeks)
+
+
+def _traces(
+    course: Course,
+    rules: engine.CohortRules,
+    ends: list[datetime],
+    spans: dict[int, tuple],
+) -> list[_Trace]:
+    """Return every trainee's trace, replaying (in one streamed query) only those not kept. A
+    trainee's span (first and last event time, last event id) tells a new event, or a history
+    that is not the one kept (a restored database reuses ids, not times)."""
+    depends = (course.params_hash, engine.ENGINE_VERSION, rules, tuple(ends))
+    keys = {uid: (span, depends) for uid, span in spans.items()}
+    kept = dict(_memo)  # another thread may clear the memo meanwhile
+    found = {uid: kept[uid][1] for uid, key in keys.items() if kept.get(uid, (None,))[0] == key}
+    stale = [uid for uid in keys if uid not in found]
+    rows = db.session.execute(
+        select(Event.user_id, Event.kind, Event.module_slug, Event.data, Event.at)
+        .where(Event.user_id.in_(stale))
+        .order_by(Event.user_id, Event.id)
+        .execution_options(yield_per=BATCH)
     )
+    if len(_memo) + len(stale) > MEMO_LIMIT:
+        _memo.clear()
+    for uid, events in groupby(rows, key=lambda row: row.user_id):
+        found[uid] = _trace(course.engine, list(events), ends, rules)
+        _memo[uid] = (keys[uid], found[uid])
+    return [found[uid] for uid in spans]
 
 
 def _trace(
-    model: engine.Engine,
-    events: list,
-    ends: list[datetime],
-    rules: engine.CohortRules,
-    sums: list[_Sums],
-    prior: dict[str, float],
-) -> None:
-    """Replay one trainee's events, adding their measures at the end of each week to its sums."""
+    model: engine.Engine, events: list, ends: list[datetime], rules: engine.CohortRules
+) -> _Trace:
+    """Replay one trainee's events, measuring them at the end of each finished week."""
     state, read, complete, i = model.initial_state(), set(), False, 0
-    for end, week in zip(ends, sums, strict=True):
+    finished = []
+    for end in [*ends, None]:
         begin = i
-        while i < len(events) and events[i].at < end:
+        while i < len(events) and (end is None or events[i].at < end):
             for item in events[i].data.get("engine", ()):
                 state = model.apply(state, engine.event_from_json(item))
             if events[i].kind == "module-completed":
                 read.add(events[i].module_slug)
             i += 1
         if i > begin:  # passing, not time, completes a course: judge again only after events
-            complete = model.completion(state, end, rules).complete
-            week.active += 1
-        touched = state.competencies
-        for c in week.mastery:
-            week.mastery[c] += model.mastery_of(state, c, end) if c in touched else prior[c]
-        week.modules += len(read)
-        week.complete += complete
+            complete = model.completion(state, end or events[i - 1].at, rules).complete
+        if end is not None:
+            mastery = {c: model.mastery_of(state, c, end) for c in state.competencies}
+            finished.append((mastery, len(read), complete, i > begin))
+    return _Trace(tuple(finished), state, len(read), complete, i > begin)
+
+
+def _current(
+    model: engine.Engine, trace: _Trace, now: datetime, prior: dict[str, float]
+) -> Measure:
+    """Measure a trace now, for the week under way."""
+    touched = trace.state.competencies
+    mastery = {
+        c: model.mastery_of(trace.state, c, now) if c in touched else p for c, p in prior.items()
+    }
+    return mastery, trace.read, trace.complete, trace.active
 
 
 # What each kind of attention note (reports._attention) begins with, and its filter label.

@@ -403,3 +403,37 @@ def test_story_shows_the_placement_check(login, app):
     assert re.search(r"<strong>Placement check: [^<]+</strong>: score 100%, passed", html)
     assert html.count("— <strong>best</strong>") >= 5
     assert "Finished the placement check (100%)" in html  # a row of the mastery table
+
+
+def test_trends_replay_only_trainees_with_new_events(cohorts, admin, login, app, monkeypatch):
+    from course.services import trends
+
+    c = cohorts
+    other_client, other = login(Role.TRAINEE, display_name="Lt Other")
+    with app.app_context():
+        db.session.add(CohortMember(cohort_id=c["first"], user_id=other.id, role=Role.TRAINEE))
+        db.session.commit()
+    work(c["trainee"])
+    post_form(other_client, "/learn/welcome/skip", token_from="/learn/welcome")
+    replayed: list[int] = []
+    trace = trends._trace
+    monkeypatch.setattr(
+        trends,
+        "_trace",
+        lambda model, events, *a: replayed.append(len(events)) or trace(model, events, *a),
+    )
+    trends._memo.clear()
+    client, _ = admin
+    url = f"/progress/cohorts/{c['first']}/trends"
+    first = table(client.get(url).get_data(as_text=True), "weeks-table")
+    assert sorted(replayed) == [1, 6]  # placement skipped; that, a reading, 3 answers, a pass
+    again = table(client.get(url).get_data(as_text=True), "weeks-table")
+    assert again == first and len(replayed) == 2  # nothing new: nothing replayed
+    post_form(
+        other_client, "/learn/modules/basics-one/complete", token_from="/learn/modules/basics-one"
+    )
+    after = table(client.get(url).get_data(as_text=True), "weeks-table")
+    assert replayed[2:] == [2]  # only the trainee with a new event
+    assert after[-1][3] == "1.0" and first[-1][3] == "0.5"  # modules read per trainee
+    trends._memo.clear()
+    assert table(client.get(url).get_data(as_text=True), "weeks-table") == after
