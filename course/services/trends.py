@@ -106,9 +106,9 @@ def week_starts(first: datetime, now: datetime) -> list[datetime]:
     return starts
 
 
-# A trainee measured at one moment: mastery of the competencies they touched, modules read, whether
-# the course is complete, and whether they did anything that week.
-Measure = tuple[dict[str, float], int, bool, bool]
+# A trainee measured at one moment: mastery of every competency (in the engine's order), modules
+# read, whether the course is complete, and whether they did anything that week.
+Measure = tuple[tuple[float, ...], int, bool, bool]
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ class _Trace:
     stand after their last event (the week under way is measured from it at the moment asked)."""
 
     finished: tuple[Measure, ...]
-    state: engine.LearnerState
+    state: engine.LearnerState  # only the competencies: all that mastery later needs
     read: int
     complete: bool
     active: bool
@@ -127,7 +127,7 @@ class _Trace:
 # engine and its parameters, the cohort's rules, the finished weeks' ends): a trainee with no new
 # event is not replayed again. Cleared when it grows past MEMO_LIMIT trainees.
 _memo: dict[int, tuple[tuple, _Trace]] = {}
-MEMO_LIMIT = 50_000
+MEMO_LIMIT = 10_000  # about 5 KB each (tracemalloc, 300 trainees of the shipped course)
 
 
 def _weeks(
@@ -141,24 +141,21 @@ def _weeks(
     """Sum each trainee's trace into the weeks; trainees with no events sit at the priors."""
     model = course.engine
     ends = [start + WEEK for start in starts[:-1]]
-    traces = _traces(course, rules, ends, spans)
-    prior = model.mastery(model.initial_state(), now)  # an untouched prior does not fade
+    prior = tuple(model.mastery(model.initial_state(), now).values())  # a prior does not fade
+    traces = _traces(course, rules, ends, spans, prior)
     idle = count - len(traces)
     weeks = []
     for i, start in enumerate(starts):
-        rows = (
-            [_current(model, t, now, prior) for t in traces]
-            if i == len(ends)
-            else [t.finished[i] for t in traces]
-        )
+        current = i == len(ends)
+        rows = [_current(model, t, now, prior) if current else t.finished[i] for t in traces]
+        totals = [idle * p for p in prior]
+        for mastery, *_ in rows:
+            totals = [t + m for t, m in zip(totals, mastery, strict=True)]
         weeks.append(
             Week(
                 start.date(),
-                ends[i] if i < len(ends) else now,
-                {
-                    c: (sum(r[0].get(c, p) for r in rows) + idle * p) / count
-                    for c, p in prior.items()
-                },
+                now if current else ends[i],
+                {c: t / count for c, t in zip(model.competencies, totals, strict=True)},
                 sum(r[1] for r in rows) / count,
                 sum(r[2] for r in rows) / count,
                 sum(r[3] for r in rows),
@@ -172,6 +169,7 @@ def _traces(
     rules: engine.CohortRules,
     ends: list[datetime],
     spans: dict[int, tuple],
+    prior: tuple[float, ...],
 ) -> list[_Trace]:
     """Return every trainee's trace, replaying (in one streamed query) only those not kept. A
     trainee's span (first and last event time, last event id) tells a new event, or a history
@@ -190,13 +188,17 @@ def _traces(
     if len(_memo) + len(stale) > MEMO_LIMIT:
         _memo.clear()
     for uid, events in groupby(rows, key=lambda row: row.user_id):
-        found[uid] = _trace(course.engine, list(events), ends, rules)
+        found[uid] = _trace(course.engine, list(events), ends, rules, prior)
         _memo[uid] = (keys[uid], found[uid])
     return [found[uid] for uid in spans]
 
 
 def _trace(
-    model: engine.Engine, events: list, ends: list[datetime], rules: engine.CohortRules
+    model: engine.Engine,
+    events: list,
+    ends: list[datetime],
+    rules: engine.CohortRules,
+    prior: tuple[float, ...],
 ) -> _Trace:
     """Replay one trainee's events, measuring them at the end of each finished week."""
     state, read, complete, i = model.initial_state(), set(), False, 0
@@ -212,20 +214,27 @@ def _trace(
         if i > begin:  # passing, not time, completes a course: judge again only after events
             complete = model.completion(state, end or events[i - 1].at, rules).complete
         if end is not None:
-            mastery = {c: model.mastery_of(state, c, end) for c in state.competencies}
-            finished.append((mastery, len(read), complete, i > begin))
-    return _Trace(tuple(finished), state, len(read), complete, i > begin)
+            finished.append((_mastery(model, state, end, prior), len(read), complete, i > begin))
+    slim = engine.LearnerState(competencies=state.competencies)
+    return _Trace(tuple(finished), slim, len(read), complete, i > begin)
+
+
+def _mastery(
+    model: engine.Engine, state: engine.LearnerState, at: datetime, prior: tuple[float, ...]
+) -> tuple[float, ...]:
+    """Return the mastery of every competency at a moment; untouched ones sit at their prior."""
+    touched = state.competencies
+    return tuple(
+        model.mastery_of(state, c, at) if c in touched else p
+        for c, p in zip(model.competencies, prior, strict=True)
+    )
 
 
 def _current(
-    model: engine.Engine, trace: _Trace, now: datetime, prior: dict[str, float]
+    model: engine.Engine, trace: _Trace, now: datetime, prior: tuple[float, ...]
 ) -> Measure:
     """Measure a trace now, for the week under way."""
-    touched = trace.state.competencies
-    mastery = {
-        c: model.mastery_of(trace.state, c, now) if c in touched else p for c, p in prior.items()
-    }
-    return mastery, trace.read, trace.complete, trace.active
+    return _mastery(model, trace.state, now, prior), trace.read, trace.complete, trace.active
 
 
 # What each kind of attention note (reports._attention) begins with, and its filter label.
