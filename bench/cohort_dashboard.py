@@ -101,6 +101,8 @@ def main() -> None:
         ("cohort page", page),
         ("progress CSV", f"{page}/progress.csv"),
         ("trends page", f"{page}/trends"),
+        ("events.csv", f"{page}/events.csv"),
+        ("events.jsonl", f"{page}/events.jsonl"),
         ("a trainee's story", f"{page}/trainees/{first}"),
         ("cohort management (admin)", f"/admin/cohorts/{cohort_id}"),
     ):
