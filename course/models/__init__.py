@@ -1,7 +1,7 @@
 """Database rows, one file per family."""
 
 from course.models.accounts import Cohort, CohortMember, LoginFailure, Role, User
-from course.models.content import ContentSet, Module, ModuleVersion, Quiz, QuizVersion
+from course.models.content import ContentSet, Draft, Module, ModuleVersion, Quiz, QuizVersion
 from course.models.learning import (
     Answer,
     Attempt,
@@ -19,6 +19,7 @@ __all__ = [
     "CohortMember",
     "CohortRule",
     "ContentSet",
+    "Draft",
     "Event",
     "JudgingRules",
     "LearnerState",

@@ -54,10 +54,17 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)  # type: ignore[arg-type]
 
 
+def takes_files(view: F) -> F:
+    """Mark a view whose form takes an uploaded file."""
+    view.takes_files = True  # type: ignore[attr-defined]
+    return view
+
+
 def refuse_hostile_input() -> None:
     """Refuse NUL bytes anywhere in a query or a form (PostgreSQL cannot store them), and files
     sent to forms that take none (a text field sent as a file): 400."""
-    if request.files:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if request.files and not getattr(view, "takes_files", False):
         abort(400)
     values = [*request.args.keys(), *request.args.values()]
     values += [v for v in (request.view_args or {}).values() if isinstance(v, str)]
@@ -69,11 +76,11 @@ def refuse_hostile_input() -> None:
 
 def register(app: Flask) -> None:
     """Register every blueprint and the guard."""
-    from course.web import admin, author, errors, home, learn
+    from course.web import admin, author, errors, home, learn, studio
     from course.web import auth as auth_views
 
     app.url_map.converters["int"] = IdConverter
-    for module in (auth_views, home, learn, author, admin):
+    for module in (auth_views, home, learn, author, studio, admin):
         app.register_blueprint(module.bp)
     errors.register(app)
     app.before_request(refuse_hostile_input)

@@ -17,6 +17,7 @@ EXPECTED = {
     "home": ALL,
     "learn": frozenset({Role.TRAINEE}),
     "author": frozenset({Role.INSTRUCTOR, Role.ADMIN}),
+    "studio": frozenset({Role.INSTRUCTOR, Role.ADMIN}),
     "admin": frozenset({Role.ADMIN}),
 }
 PUBLIC = {"auth.login", "static"}
