@@ -514,6 +514,12 @@ def write_course(root: Path) -> list[str]:
     return [_write(root, path, text) for path, text in course_files()]
 
 
+def stray_files(root: Path, written: list[str]) -> list[str]:
+    """Return the course-like files in root that the course did not write."""
+    found = [*root.glob("modules/*.md"), *root.glob("quizzes/*.yaml")]
+    return sorted({p.relative_to(root).as_posix() for p in found} - set(written))
+
+
 def _write(root: Path, path: str, text: str) -> str:
     (root / path).write_bytes(text.encode("utf-8"))
     return path
