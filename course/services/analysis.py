@@ -38,7 +38,8 @@ RULES = {
     "less often than those who do badly",
     "strong distractor": (
         f"a choice other than the best picked by a larger share of the upper {GROUP:.0%} of "
-        f"attempts (by rest-of-attempt score) than of the lower {GROUP:.0%}"
+        f"attempts (by rest-of-attempt score, at least one, ties at the edge included) than of "
+        f"the lower {GROUP:.0%}"
     ),
     "unused": "a choice other than the best that nobody picked",
     "minimum": f"flags are raised only on steps answered at least {MIN_ANSWERS} times",
@@ -300,10 +301,8 @@ def _choice_figures(step: content.Step, rows: list, attempts: int) -> list[Choic
         for key in _keys(step, row):
             if key in figures:
                 figures[key].count += 1
-    ranked = sorted((rest, n) for n, (_, rest, _) in enumerate(rows) if rest is not None)
-    size = max(1, round(GROUP * len(ranked))) if len(ranked) >= 2 else 0
-    lower = [rows[n][0] for _, n in ranked[:size]]
-    upper = [rows[n][0] for _, n in ranked[len(ranked) - size :]] if size else []
+    upper, lower = _groups(rows)
+    size = len(upper)
     for figure in figures.values():
         figure.share = figure.count / len(rows)
         figure.of_attempts = figure.count / attempts if attempts else 0.0
@@ -311,6 +310,19 @@ def _choice_figures(step: content.Step, rows: list, attempts: int) -> list[Choic
             figure.upper = _share_choosing(step, upper, figure.key)
             figure.lower = _share_choosing(step, lower, figure.key)
     return list(figures.values())
+
+
+def _groups(rows: list) -> tuple[list[AnswerRow], list[AnswerRow]]:
+    """Return the upper and lower 27% of the answers by rest-of-attempt score (at least one
+    each; answers tied with the last one in are in too). Empty under two scored answers."""
+    rests = sorted(rest for _, rest, _ in rows if rest is not None)
+    if len(rests) < 2:
+        return [], []
+    size = max(1, round(GROUP * len(rests)))
+    top, bottom = rests[-size], rests[size - 1]
+    upper = [row for row, rest, _ in rows if rest is not None and rest >= top]
+    lower = [row for row, rest, _ in rows if rest is not None and rest <= bottom]
+    return upper, lower
 
 
 def _share_choosing(step: content.Step, rows: list[AnswerRow], key: str) -> float:
