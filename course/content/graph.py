@@ -6,12 +6,12 @@ which no ending can be reached (dead ends) and `next`s naming no step are marked
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 
 from course.content.model import RATINGS, Check, Decision, Ending, Gate, Quiz, Step
 
 BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 170, 52, 40, 90, 20
+LOOP_ROOM = 140  # each side, for the arrows drawn as curves
 
 
 @dataclass(frozen=True)
@@ -52,11 +52,23 @@ class Edge:
     y1: int
     x2: int
     y2: int
-    back: bool  # points to the same row or one above: drawn as a curve
+    back: bool  # points to the same row or one above: drawn as a curve on the right
+    bend: int = 0  # skips rows: drawn as a curve this far to the side, clear of the boxes
 
     @property
     def label_x(self) -> int:
-        return (self.x1 + self.x2) // 2 + (60 if self.back else 0)
+        if self.back:
+            return max(self.x1, self.x2) + 70
+        if not self.bend:
+            return (self.x1 + self.x2) // 2
+        return (self.x1 + self.x2) // 2 + self.bend * 3 // 4 + (4 if self.bend > 0 else -4)
+
+    @property
+    def label_anchor(self) -> str:
+        """Where the label's text hangs from its point: off a curve, away from the boxes."""
+        if self.back or self.bend > 0:
+            return "start"
+        return "end" if self.bend < 0 else "middle"
 
     @property
     def label_y(self) -> int:
@@ -86,29 +98,66 @@ def _links(step: Step) -> list[tuple[str, str, str | None]]:
 
 
 def _depths(quiz: Quiz, ids: set[str]) -> dict[str, int]:
-    """Return each reachable step's shortest distance from the start."""
+    """Return each reachable step's row: the longest path to it from the start, ignoring the
+    links that close a loop, so that every other arrow points down."""
     if quiz.start not in ids:
         return {}
-    depth, todo = {quiz.start: 0}, deque([quiz.start])
-    while todo:
-        here = todo.popleft()
+    order: list[str] = []  # postorder of a depth-first walk, reversed: a topological order
+    loops: set[tuple[str, str]] = set()
+    state = {quiz.start: 1}  # 1 on the walk's stack, 2 done
+    stack = [(quiz.start, iter(_links(quiz.step(quiz.start))))]
+    while stack:  # iterative: a long chain of steps must not exhaust Python's stack
+        here, links = stack[-1]
+        target = next((t for t, _, _ in links if t in ids), None)
+        if target is None:
+            state[here] = 2
+            order.append(here)
+            stack.pop()
+        elif state.get(target) == 1:
+            loops.add((here, target))
+        elif target not in state:
+            state[target] = 1
+            stack.append((target, iter(_links(quiz.step(target)))))
+    depth = dict.fromkeys(order, 0)
+    for here in reversed(order):
         for target, _, _ in _links(quiz.step(here)):
-            if target in ids and target not in depth:
-                depth[target] = depth[here] + 1
-                todo.append(target)
+            if target in depth and (here, target) not in loops:
+                depth[target] = max(depth[target], depth[here] + 1)
     return depth
 
 
-def _reaches_ending(quiz: Quiz, ids: set[str]) -> set[str]:
-    """Return the steps from which some path reaches an ending."""
+def _ordered(rows: dict[int, list[Step]], quiz: Quiz) -> dict[int, list[Step]]:
+    """Order each row by the mean place of the steps that lead to it (fewer crossings)."""
+    place: dict[str, float] = {}
+    parents: dict[str, list[str]] = {}
+    for step in quiz.steps:
+        for target, _, _ in _links(step):
+            parents.setdefault(target, []).append(step.id)
+    for row in sorted(rows):
+
+        def key(step: Step) -> float:
+            seen = [place[p] for p in parents.get(step.id, []) if p in place]
+            return sum(seen) / len(seen) if seen else float("inf")
+
+        rows[row].sort(key=key)
+        for n, step in enumerate(rows[row]):
+            place[step.id] = n - (len(rows[row]) - 1) / 2
+    return rows
+
+
+def _reaches_ending(quiz: Quiz) -> set[str]:
+    """Return the steps from which some path reaches an ending (a walk back from the endings)."""
+    parents: dict[str, list[str]] = {}
+    for step in quiz.steps:
+        for target, _, _ in _links(step):
+            parents.setdefault(target, []).append(step.id)
     good = {s.id for s in quiz.steps if isinstance(s, Ending)}
-    changed = True
-    while changed:
-        changed = False
-        for step in quiz.steps:
-            if step.id not in good and any(t in good for t, _, _ in _links(step)):
-                good.add(step.id)
-                changed = True
+    todo = list(good)
+    while todo:
+        for parent in parents.get(todo.pop(), []):
+            if parent not in good:
+                good.add(parent)
+                todo.append(parent)
     return good
 
 
@@ -120,9 +169,10 @@ def layout(quiz: Quiz) -> Graph:
     rows: dict[int, list[Step]] = {}
     for step in quiz.steps:
         rows.setdefault(depth.get(step.id, last), []).append(step)
+    rows = _ordered(rows, quiz)
     widest = max((len(r) for r in rows.values()), default=1)
-    width = MARGIN * 2 + widest * BOX_W + (widest - 1) * GAP_X
-    ending = _reaches_ending(quiz, ids)
+    width = MARGIN * 2 + widest * BOX_W + (widest - 1) * GAP_X + 2 * LOOP_ROOM
+    ending = _reaches_ending(quiz)
     nodes = {}
     for row, steps in sorted(rows.items()):
         used = len(steps) * BOX_W + (len(steps) - 1) * GAP_X
@@ -156,17 +206,20 @@ def _edges(step: Step, nodes: dict[str, Node]) -> list[Edge]:
         ratings = [r for _, r in links if r]
         best = min(ratings, key=RATINGS.index) if ratings else None
         back = there.y <= here.y
+        skips = there.y - here.y > BOX_H + GAP_Y
+        bend = (BOX_W if there.x > here.x else -BOX_W) if skips else 0
         edges.append(
             Edge(
                 step.id,
                 target,
                 ", ".join(label for label, _ in links),
                 best,
-                here.x + BOX_W // 2,
+                here.x + (BOX_W if back else BOX_W // 2),
                 here.y + (BOX_H // 2 if back else BOX_H),
-                there.x + BOX_W // 2,
+                there.x + (BOX_W if back else BOX_W // 2),
                 there.y + (BOX_H // 2 if back else 0),
                 back,
+                bend,
             )
         )
     return edges
