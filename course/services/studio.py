@@ -341,8 +341,9 @@ def check(file: ContentFile, source: str) -> Checked:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         _lay_out(root, file, source)
-        found, problems = content.check(root)
-    partner = file.partner.path if file.partner else None
+        partner = file.partner.path if file.partner else None
+        # The lint of the files in hand only (publishing lints the whole course): 0.1 s, not 3.
+        found, problems = content.check(root, lint_only={file.path, partner})
     module = quiz = rendered = None
     if found is not None and file.is_module:
         module = next((m for m in found.modules if m.path == file.path), None)
