@@ -130,10 +130,14 @@ def open_file(file: ContentFile) -> Editing:
 
 
 def starter(file: ContentFile) -> str:
-    """Return the text a new file starts from: every required field, to be filled in."""
-    if file.is_module:
-        return MODULE_STARTER.replace("{id}", file.name)
-    return QUIZ_STARTER.replace("{id}", file.name)
+    """Return the text a new file starts from: every required field, to be filled in (with the
+    course's first track and competency, so that it opens in the module form)."""
+    course = catalogue.current()
+    text = MODULE_STARTER if file.is_module else QUIZ_STARTER
+    track = course.tracks[0]["id"] if course.tracks else "track-id"
+    competency = course.competencies[0]["id"] if course.competencies else "competency-id"
+    text = text.replace("track-id", track).replace("competency-id", competency)
+    return text.replace("{id}", file.name)
 
 
 MODULE_STARTER = """---

@@ -5,54 +5,27 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from werkzeug.wrappers import Response
-from wtforms import HiddenField, IntegerField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from course import content
+from course.content import frontmatter
 from course.models import Role
 from course.services import ServiceError, analysis, catalogue, importer, studio
 from course.web import audience, takes_files
 from course.web.player import read_response
+from course.web.studio_forms import (
+    EditBase,
+    EditForm,
+    LockForm,
+    NewFileForm,
+    UploadForm,
+    fields_form,
+    unfit,
+)
 
 bp = audience(
     Blueprint("studio", __name__, url_prefix="/author/studio"), Role.INSTRUCTOR, Role.ADMIN
 )
-
-LOCK = [InputRequired(), NumberRange(min=0, max=2**31 - 1)]
-
-
-class EditForm(FlaskForm):
-    source = TextAreaField(
-        "Source", validators=[DataRequired("Write the file's contents."), Length(max=200_000)]
-    )
-    version = IntegerField(widget=HiddenField.widget, validators=LOCK)
-    revision = IntegerField(widget=HiddenField.widget, validators=LOCK)
-    message = StringField("What changed, and why (needed to publish)", [Length(max=500)])
-    check = SubmitField("Check and preview")
-    save = SubmitField("Save draft")
-    publish = SubmitField("Publish")
-
-
-class NewFileForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET form that only opens an editor
-
-    name = StringField("Module id", [DataRequired("Give the module an id."), Length(max=80)])
-
-
-class LockForm(FlaskForm):
-    version = IntegerField(widget=HiddenField.widget, validators=LOCK)
-    revision = IntegerField(widget=HiddenField.widget, validators=[Optional(), NumberRange(min=0)])
-
-
-class UploadForm(FlaskForm):
-    archive = FileField("Course zip", validators=[FileRequired("Choose a zip file.")])
-    message = StringField(
-        "What changed, and why", [DataRequired("Say what changed."), Length(max=500)]
-    )
 
 
 @bp.get("/")
@@ -83,25 +56,45 @@ def new() -> str | Response:
 @bp.get("/<kind>/<name>")
 def edit(kind: str, name: str) -> str:
     now = studio.open_file(studio.content_file(kind, name))
-    form = EditForm(data={"source": now.source, "version": now.version, "revision": now.revision})
+    form, note = _opened_form(now, request.args.get("mode"))
     checked = studio.check(now.file, now.source) if now.draft or now.published else None
-    return _editor(now, form, checked)
+    return _editor(now, form, checked, note=note)
+
+
+def _opened_form(now: studio.Editing, mode: str | None) -> tuple[EditBase, str | None]:
+    """Open a module's front matter as fields unless asked for text or the fields would lose
+    something; anything else opens as the whole file's text."""
+    if now.file.is_module and mode != "source":
+        course, opened = catalogue.current(), frontmatter.read(now.source)
+        lost = unfit(opened[0], course, now.file.name) if opened else ["a front matter to read"]
+        if not lost:
+            data = (*opened, now.version, now.revision)
+            return fields_form(course, now.file.name, data), None
+        if mode == "form":
+            return _text_form(now), f"The form cannot hold {', '.join(lost)}: edit the text."
+    return _text_form(now), None
+
+
+def _text_form(now: studio.Editing) -> EditForm:
+    return EditForm(data={"source": now.source, "version": now.version, "revision": now.revision})
 
 
 @bp.post("/<kind>/<name>")
 def submit(kind: str, name: str) -> str | Response | tuple[str, int]:
     file = studio.content_file(kind, name)
-    form = EditForm()
+    fields = file.is_module and request.form.get("mode") == "form"
+    form = fields_form(catalogue.current(), name) if fields else EditForm()
     if not form.validate_on_submit():
         return _editor(studio.open_file(file), form, None), 422
-    source = form.source.data.replace("\r\n", "\n")
+    source = form.text(name)
     try:
         if form.publish.data:
             return _publish(file, form, source)
         if form.save.data:
             studio.save_draft(current_user, file, source, form.version.data, form.revision.data)
             flash(f"Draft of {file.path} saved. Trainees do not see it until you publish.", "info")
-            return redirect(url_for("studio.edit", kind=kind, name=name))
+            mode = "form" if fields else "source"
+            return redirect(url_for("studio.edit", kind=kind, name=name, mode=mode))
     except studio.Stale as stale:
         return _refused(file, form, stale)
     except importer.ContentInvalid as invalid:
@@ -109,10 +102,10 @@ def submit(kind: str, name: str) -> str | Response | tuple[str, int]:
     except ServiceError as error:
         form.message.errors = [error.message]
         return _editor(studio.open_file(file), form, studio.check(file, source)), 422
-    return _editor(studio.open_file(file), form, studio.check(file, source))
+    return _editor(studio.open_file(file), form, studio.check(file, source), source=source)
 
 
-def _publish(file: studio.ContentFile, form: EditForm, source: str) -> Response:
+def _publish(file: studio.ContentFile, form: EditBase, source: str) -> Response:
     report = studio.publish(
         current_user, file, source, form.version.data, form.revision.data, form.message.data
     )
@@ -121,7 +114,7 @@ def _publish(file: studio.ContentFile, form: EditForm, source: str) -> Response:
     return redirect(url_for("studio.versions", kind=file.kind, name=file.name))
 
 
-def _refused(file: studio.ContentFile, form: EditForm, stale: studio.Stale) -> tuple[str, int]:
+def _refused(file: studio.ContentFile, form: EditBase, stale: studio.Stale) -> tuple[str, int]:
     # The form is now based on what is saved, so saving again is a choice made with the diff seen.
     for lock_field, value in ((form.version, stale.version), (form.revision, stale.revision)):
         lock_field.data, lock_field.raw_data = value, [str(value)]
@@ -131,16 +124,21 @@ def _refused(file: studio.ContentFile, form: EditForm, stale: studio.Stale) -> t
 
 def _editor(
     now: studio.Editing,
-    form: EditForm,
+    form: EditBase,
     checked: studio.Checked | None,
     invalid: importer.ContentInvalid | None = None,
     stale: studio.Stale | None = None,
+    note: str | None = None,
+    source: str | None = None,
 ) -> str:
     quiz = checked.quiz if checked else None
     return render_template(
         "studio/edit.html",
         now=now,
         form=form,
+        mode="source" if isinstance(form, EditForm) else "form",
+        note=note,
+        source=source,
         checked=checked,
         invalid=invalid,
         stale=stale,

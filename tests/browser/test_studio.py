@@ -22,6 +22,7 @@ QUIZ = (
     .replace("id: basics-one-quiz", "id: basics-two-quiz")
     .replace("module: basics-one", "module: basics-two")
 )
+BODY = MODULE.split("---\n", 2)[2].lstrip("\n")
 BROKEN = QUIZ.replace("rating: poor", "rating: awful", 1)
 BROKEN_LINE = BROKEN.splitlines().index("        rating: awful") + 1
 
@@ -44,8 +45,9 @@ def test_instructor_writes_checks_previews_and_publishes_a_module(
     page.get_by_label("Module id").fill("basics-two")
     page.get_by_role("button", name="Open the editor").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Edit modules/basics-two.md")
-    expect(page.get_by_label("Source")).to_have_value(re.compile("^---\nid: basics-two\n"))
-    page.get_by_label("Source").fill(MODULE)
+    expect(page.get_by_label("Track")).to_have_value("basics")  # the front matter as a form
+    page.get_by_label("Title").fill("Basics two, written in the studio")
+    page.get_by_label("Body (Markdown)").fill(BODY)
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_text("Draft of modules/basics-two.md saved.")).to_be_visible()
 
@@ -76,16 +78,16 @@ def test_instructor_writes_checks_previews_and_publishes_a_module(
     log_in(second, other.email)
     page.goto("/author/studio/modules/basics-two")
     second.goto("/author/studio/modules/basics-two")
-    page.get_by_label("Source").fill(MODULE.replace("An introduction", "A first edit"))
+    page.get_by_label("Body (Markdown)").fill(BODY.replace("An introduction", "A first edit"))
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_text("Draft of modules/basics-two.md saved.")).to_be_visible()
-    second.get_by_label("Source").fill(MODULE.replace("An introduction", "A second edit"))
+    second.get_by_label("Body (Markdown)").fill(BODY.replace("An introduction", "A second edit"))
     second.get_by_role("button", name="Save draft").click()
     alert = second.get_by_role("alert")
     expect(alert).to_contain_text("Not saved: someone else changed this file")
     expect(alert.locator("del")).to_contain_text("A first edit")
     expect(alert.locator("ins")).to_contain_text("A second edit")
-    expect(second.get_by_label("Source")).to_have_value(re.compile("A second edit"))
+    expect(second.get_by_label("Body (Markdown)")).to_have_value(re.compile("A second edit"))
     second.context.close()
 
     trainee = create_user("trainee")

@@ -148,8 +148,11 @@ def test_a_new_module_and_its_scenario_publish_together(instructor, trainee, cou
     )
     opened = client.get("/author/studio/new?name=basics-two&kind=modules")
     assert opened.headers["Location"].endswith("/author/studio/modules/basics-two")
-    starter = client.get("/author/studio/modules/basics-two").get_data(as_text=True)
+    starter = client.get("/author/studio/modules/basics-two?mode=source").get_data(as_text=True)
     assert "id: basics-two" in starter and "Not published yet" in starter
+    assert "track: basics" in starter and "alpha: 1.0" in starter  # the course's own ids
+    form = client.get("/author/studio/modules/basics-two").get_data(as_text=True)
+    assert 'value="Title of the module"' in form and "Front matter as a form" in form
     assert edit(client, "/author/studio/modules/basics-two", new_module).status_code == 302
     alone = edit(client, "/author/studio/modules/basics-two", new_module, "check")
     assert "module &#39;basics-two&#39; has no quiz" in alone.get_data(as_text=True)
@@ -414,3 +417,95 @@ def test_instructors_and_admins_use_every_page(login, course, role):
         "/author/studio/export.zip",
     ):
         assert client.get(url).status_code == 200, url
+
+
+def fields(**changes: object) -> dict[str, object]:
+    data = {
+        "mode": "form",
+        "title": "Basics one",
+        "track": "basics",
+        "level": "1",
+        "minutes": "5",
+        "kind": "core",
+        "summary": "The Basics one module.",
+        "objectives": "Learn Basics one.",
+        "weight_0": "1.0",
+        "weight_1": "",
+        "mastery": "",
+        "body": MODULE.split("---\n", 2)[2].lstrip("\n"),
+        "version": "1",
+        "revision": "0",
+    }
+    return {**data, **changes}
+
+
+def test_module_front_matter_opens_as_form_fields(instructor, course):
+    client, _ = instructor
+    html = client.get(EDIT).get_data(as_text=True)
+    assert "Front matter as a form" in html
+    assert 'name="title" required type="text" value="Basics one"' in html
+    assert '<option selected value="basics">Basics</option>' in html
+    assert 'name="weight_0" step="any" type="number" value="1.0"' in html
+    assert "Learn Basics one.</textarea>" in html and "An introduction to Basics one." in html
+    assert "Advanced one" in html  # a module to choose as a prerequisite
+
+
+def test_saving_the_form_writes_the_file_in_the_shipped_layout(instructor, course, query):
+    client, _ = instructor
+    data = fields(
+        title="Basics: one",
+        objectives="Learn Basics one.\nApply it.",
+        weight_1="0.5",
+        prerequisites="basics-refresher",
+        mastery="beta: 0.6",
+        save="1",
+    )
+    response = post_form(client, EDIT, data, token_from=EDIT)
+    assert response.status_code == 302 and response.headers["Location"].endswith("mode=form")
+    source = query(select(Draft.source))
+    head = source.split("---\n")[1]
+    assert head == (
+        "id: basics-one\ntitle: 'Basics: one'\ntrack: basics\nlevel: 1\nminutes: 5\n"
+        "kind: core\nsummary: The Basics one module.\nobjectives:\n  - Learn Basics one.\n"
+        "  - Apply it.\ncompetencies:\n  alpha: 1.0\n  beta: 0.5\nprerequisites:\n"
+        "  - basics-refresher\n  - competency: beta\n    mastery: 0.6\n"
+    )
+    assert source.endswith(MODULE.split("---\n", 2)[2])
+    reopened = client.get(EDIT).get_data(as_text=True)
+    assert 'value="Basics: one"' in reopened and 'value="0.5"' in reopened
+    assert "beta: 0.6</textarea>" in reopened
+
+
+def test_form_problems_show_the_file_with_its_lines(instructor, course):
+    client, _ = instructor
+    data = fields(body="# A top heading\n\nText.\n", check="1")
+    html = post_form(client, EDIT, data, token_from=EDIT).get_data(as_text=True)
+    assert "the body has a `#` heading" in html
+    assert (
+        "The file as the form writes it" in html and "<li><code># A top heading</code></li>" in html
+    )
+
+
+def test_form_input_errors_name_the_field(instructor, course, query):
+    client, _ = instructor
+    data = fields(title="", weight_0="7", mastery="nonsense", save="1")
+    response = post_form(client, EDIT, data, token_from=EDIT)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Give the module a title." in html
+    assert "Use a weight from 0.05 to 1" in html and "Write &#39;nonsense&#39; as" in html
+    assert count(query, Draft) == 0
+
+
+def test_a_file_the_form_cannot_hold_opens_as_text(instructor, course):
+    client, _ = instructor
+    odd = MODULE.replace("kind: core", "kind: core\nextra: 1")
+    edit(
+        client,
+        EDIT + "?mode=source",
+        odd,
+        page=client.get(EDIT + "?mode=source").get_data(as_text=True),
+    )
+    html = client.get(EDIT).get_data(as_text=True)
+    assert "The whole file as text." in html and "extra: 1" in html
+    asked = client.get(EDIT + "?mode=form").get_data(as_text=True)
+    assert "The form cannot hold the field &#39;extra&#39;: edit the text." in asked
