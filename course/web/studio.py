@@ -18,6 +18,7 @@ from course.web.studio_forms import (
     EditForm,
     LockForm,
     NewFileForm,
+    PreviewForm,
     UploadForm,
     fields_form,
     unfit,
@@ -259,6 +260,18 @@ def play(kind: str, name: str) -> str:
     return render_template(
         "studio/play.html", kind=kind, name=name, where=where, played=played, error=error
     )
+
+
+@bp.post("/preview")
+def preview() -> str | tuple[str, int]:
+    """Render a module's Markdown for the editor's live preview (JavaScript); writes nothing."""
+    form = PreviewForm()
+    if not form.validate_on_submit():
+        return "", 400
+    text = form.text.data.replace("\r\n", "\n")
+    parts = frontmatter.split(text)
+    rendered = content.render(parts[1] if parts else text)
+    return render_template("studio/_live_preview.html", rendered=rendered)
 
 
 @bp.get("/export.zip")

@@ -196,3 +196,7 @@ class UploadForm(FlaskForm):
     message = StringField(
         "What changed, and why", [DataRequired("Say what changed."), Length(max=500)]
     )
+
+
+class PreviewForm(FlaskForm):
+    text = TextAreaField(validators=[Length(max=200_000)])

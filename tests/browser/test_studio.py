@@ -98,3 +98,13 @@ def test_instructor_writes_checks_previews_and_publishes_a_module(
     expect(page.get_by_role("link", name="Basics two, written in the studio")).to_be_visible()
     page.goto("/learn/modules/basics-two")
     expect(page.get_by_text("A first edit")).to_have_count(0)  # a draft stays with authors
+
+
+def test_live_preview_follows_the_typing(page: Page, course, create_user):
+    log_in(page, create_user("instructor").email)
+    page.goto("/author/studio/modules/basics-one")
+    preview = page.locator("#live-preview")
+    expect(preview).to_be_hidden()
+    page.get_by_label("Body (Markdown)").fill("## Fresh words\n\nTyped **just now**.")
+    expect(preview.get_by_role("heading", name="Fresh words")).to_be_visible()
+    expect(preview.locator("strong")).to_have_text("just now")

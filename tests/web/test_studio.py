@@ -509,3 +509,25 @@ def test_a_file_the_form_cannot_hold_opens_as_text(instructor, course):
     assert "The whole file as text." in html and "extra: 1" in html
     asked = client.get(EDIT + "?mode=form").get_data(as_text=True)
     assert "The form cannot hold the field &#39;extra&#39;: edit the text." in asked
+
+
+def test_live_preview_renders_a_body_and_writes_nothing(instructor, trainee, course, query):
+    client, _ = instructor
+    response = post_form(
+        client,
+        "/author/studio/preview",
+        {"text": MODULE + "\n<script>x()</script>"},
+        token_from=EDIT,
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "An introduction to Basics one." in html
+    assert "<script>" not in html and "id: basics-one" not in html  # the front matter is left out
+    plain = post_form(
+        client, "/author/studio/preview", {"text": "## Just\n\nMarkdown"}, token_from=EDIT
+    )
+    assert 'id="just"' in plain.get_data(as_text=True)
+    assert client.post("/author/studio/preview", data={"text": "x"}).status_code == 400  # no CSRF
+    trainee_client, _ = trainee
+    token = csrf_token(trainee_client, "/account/password")
+    denied = trainee_client.post("/author/studio/preview", data={"text": "x", "csrf_token": token})
+    assert denied.status_code == 403 and count(query, Draft) == 0
