@@ -317,7 +317,11 @@ def discard_draft(file: ContentFile, revision: int) -> bool:
 
 def drafts() -> list[Draft]:
     """List every draft, most recently saved first."""
-    return list(db.session.scalars(select(Draft).order_by(Draft.updated_at.desc())))
+    return list(
+        db.session.scalars(
+            select(Draft).options(joinedload(Draft.author)).order_by(Draft.updated_at.desc())
+        )
+    )
 
 
 # Checking and publishing
@@ -609,7 +613,12 @@ def _unzip(data: bytes, root: Path) -> None:
     (root / "modules").mkdir()
     (root / "quizzes").mkdir()
     for name, member in names.items():
-        (root / name).write_bytes(archive.read(member))
+        data = archive.read(member)
+        if b"\x00" in data:  # no text file holds one, and PostgreSQL cannot store it
+            raise ServiceError(
+                f"{member.filename}: not a text file (it holds a NUL byte).", "archive"
+            )
+        (root / name).write_bytes(data)
 
 
 def _common_prefix(names: list[str]) -> str:

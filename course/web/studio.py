@@ -194,13 +194,13 @@ def retire(kind: str, name: str) -> str | Response | tuple[str, int]:
 @bp.get("/<kind>/<name>/versions")
 def versions(kind: str, name: str) -> str:
     file = studio.content_file(kind, name)
-    found = studio.versions(file)
+    current = studio.published(file)
     return render_template(
         "studio/versions.html",
         file=file,
-        versions=found,
-        current=studio.published(file),
-        form=LockForm(data={"version": found[0].number, "revision": 0}),
+        versions=studio.versions(file),
+        current=current,
+        form=LockForm(data={"version": current.number if current else 0, "revision": 0}),
     )
 
 

@@ -3,6 +3,7 @@ retiring, the zip round trip, the scenario graph and playing a scenario; roles o
 
 from __future__ import annotations
 
+import html as html_lib
 import io
 import re
 import zipfile
@@ -338,6 +339,7 @@ def test_upload_with_a_problem_writes_nothing_and_names_file_and_line(instructor
         (b"not a zip", "not a zip file"),
         (zipped({"modules/competencies.yaml": "x", "../evil.md": "x"}), "not a course file"),
         (zipped({"modules/a.md": "x"}), "has no modules/competencies.yaml"),
+        (zipped({"modules/competencies.yaml": "a: \x00"}), "holds a NUL byte"),
     ],
 )
 def test_upload_refuses_what_is_not_a_course(instructor, course, query, data, message):
@@ -531,3 +533,21 @@ def test_live_preview_renders_a_body_and_writes_nothing(instructor, trainee, cou
     token = csrf_token(trainee_client, "/account/password")
     denied = trainee_client.post("/author/studio/preview", data={"text": "x", "csrf_token": token})
     assert denied.status_code == 403 and count(query, Draft) == 0
+
+
+def test_drafts_are_listed_in_a_fixed_number_of_queries(instructor, login, course, app):
+    from tests.web.test_item_analysis import queries
+
+    client, _ = instructor
+    edit(client, EDIT, MODULE.replace("Basics one.", "Basics one!"))
+    before = queries(app, lambda: client.get("/author/studio/"))
+    for name in ("advanced-one", "basics-refresher"):
+        other, _ = login("instructor")
+        url = f"/author/studio/modules/{name}?mode=source"
+        page = other.get(url).get_data(as_text=True)
+        source = page.split('name="source"')[1].split(">", 1)[1].split("</textarea>")[0]
+        text = html_lib.unescape(source).lstrip("\n") + "\nMore.\n"
+        assert edit(other, f"/author/studio/modules/{name}", text, page=page).status_code == 302
+    listing = client.get("/author/studio/").get_data(as_text=True)
+    assert listing.count("revision 1, saved by") == 3
+    assert queries(app, lambda: client.get("/author/studio/")) == before
