@@ -371,7 +371,9 @@ def check(file: ContentFile, source: str) -> Checked:
     )
 
 
-def _lay_out(root: Path, file: ContentFile, source: str | None) -> list[Draft]:
+def _lay_out(
+    root: Path, file: ContentFile, source: str | None, partner_draft: bool = True
+) -> list[Draft]:
     """Write the live course into root with this file's text (None: without the file and its
     partner) and its partner's saved draft over it; return the drafts used."""
     write_course(root)
@@ -383,7 +385,7 @@ def _lay_out(root: Path, file: ContentFile, source: str | None) -> list[Draft]:
             (root / file.partner.path).unlink(missing_ok=True)
         return used
     target.write_text(source, encoding="utf-8")
-    partner = draft_of(file.partner) if file.partner else None
+    partner = draft_of(file.partner) if file.partner and partner_draft else None
     if partner is not None:
         (root / partner.path).write_text(partner.source, encoding="utf-8")
         used.append(partner)
@@ -391,20 +393,31 @@ def _lay_out(root: Path, file: ContentFile, source: str | None) -> list[Draft]:
 
 
 def publish(
-    actor: User, file: ContentFile, source: str, version: int, revision: int, message: str
+    actor: User,
+    file: ContentFile,
+    source: str,
+    version: int,
+    revision: int,
+    message: str,
+    drafts: bool = True,
 ) -> ImportReport:
-    """Publish a file (and its partner's saved draft) as new versions, through the importer."""
+    """Publish a file as a new version through the importer: the one way the studio publishes.
+
+    With drafts (an editor's publish), the partner's saved draft is published too and both
+    drafts are dropped; without (a restore), drafts are left alone and the draft is not locked.
+    """
     message = _message(message)
     now = open_file(file)
-    _check_lock(now, source, version, revision)
+    _check_lock(now, source, version, revision if drafts else now.revision)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
-            used = _lay_out(root, file, source)
+            used = _lay_out(root, file, source, partner_draft=drafts)
             report = importer.apply_folder(root, Publication(actor, message, "browser"))
         if file.path not in report.created + report.updated:
             raise ServiceError(f"Nothing to publish: the text is that of version {version}.")
-        _drop_drafts([*used, *([now.draft] if now.draft else [])])
+        if drafts:
+            _drop_drafts([*used, *([now.draft] if now.draft else [])])
         db.session.commit()
     except IntegrityError as error:  # someone published the same file at the same moment
         db.session.rollback()
@@ -454,23 +467,12 @@ def retire(actor: User, file: ContentFile, version: int) -> ImportReport:
 def restore(actor: User, file: ContentFile, number: int, version: int) -> ImportReport:
     """Publish an old version's text again, as a new version."""
     old = version_of(file, number)
-    now = open_file(file)
-    if version != now.version:
+    if version != open_file(file).version:
         raise ServiceError("A newer version was published meanwhile: look again before restoring.")
-    message = f"Restored version {number}."
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            root = Path(tmp)
-            write_course(root)
-            (root / file.path).write_text(old.source, encoding="utf-8")
-            report = importer.apply_folder(root, Publication(actor, message, "browser"))
-        if file.path not in report.created + report.updated:
-            raise ServiceError(f"Version {number} is the current text: nothing to restore.")
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return report
+        return publish(actor, file, old.source, version, 0, f"Restored version {number}.", False)
+    except Stale as stale:
+        raise ServiceError(stale.message) from stale
 
 
 # Versions

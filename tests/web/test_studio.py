@@ -551,3 +551,14 @@ def test_drafts_are_listed_in_a_fixed_number_of_queries(instructor, login, cours
     listing = client.get("/author/studio/").get_data(as_text=True)
     assert listing.count("revision 1, saved by") == 3
     assert queries(app, lambda: client.get("/author/studio/")) == before
+
+
+def test_restore_leaves_drafts_alone(instructor, course, query):
+    client, _ = instructor
+    edit(
+        client, EDIT, MODULE.replace("An introduction", "A second introduction"), "publish", "Two."
+    )
+    edit(client, QUIZ_EDIT, QUIZ.replace("Which is right?", "Which one is right?"))
+    post_form(client, EDIT + "/versions/1/restore", {"version": 2}, token_from=EDIT + "/versions")
+    assert count(query, ModuleVersion) == 5 and count(query, QuizVersion) == 4
+    assert query(select(Draft.path)) == "quizzes/basics-one.yaml"
