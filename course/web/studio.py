@@ -268,7 +268,7 @@ def preview() -> str | tuple[str, int]:
     form = PreviewForm()
     if not form.validate_on_submit():
         return "", 400
-    text = form.text.data.replace("\r\n", "\n")
+    text = (form.text.data or "").replace("\r\n", "\n")
     parts = frontmatter.split(text)
     rendered = content.render(parts[1] if parts else text)
     return render_template("studio/_live_preview.html", rendered=rendered)
