@@ -559,6 +559,17 @@ def course_files() -> list[tuple[str, str]]:
     return files
 
 
+def course_paths() -> list[str]:
+    """Return the paths of the live module and quiz files (two small queries, no text)."""
+    modules = db.session.scalars(select(Module.slug).where(~Module.retired).order_by(Module.slug))
+    quizzes = db.session.scalars(
+        select(Quiz.module_slug).where(~Quiz.retired).order_by(Quiz.module_slug)
+    )
+    return [f"modules/{slug}.md" for slug in modules] + [
+        f"quizzes/{slug or PLACEMENT}.yaml" for slug in quizzes
+    ]
+
+
 def export_zip() -> bytes:
     """Return the current course as a zip of modules/ and quizzes/."""
     buffer = io.BytesIO()

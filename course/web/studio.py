@@ -33,7 +33,7 @@ bp = audience(
 def index() -> str:
     return render_template(
         "studio/index.html",
-        files=studio.course_files(),
+        files=studio.course_paths(),
         drafts=studio.drafts(),
         new=NewFileForm(request.args or None),
         upload=UploadForm(),
@@ -307,7 +307,7 @@ def upload() -> str | Response | tuple[str, int]:
 def _index_with(form: UploadForm, invalid: importer.ContentInvalid | None = None) -> str:
     return render_template(
         "studio/index.html",
-        files=studio.course_files(),
+        files=studio.course_paths(),
         drafts=studio.drafts(),
         new=NewFileForm(),
         upload=form,
