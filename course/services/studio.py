@@ -407,6 +407,7 @@ def publish(
     drafts are dropped; without (a restore), drafts are left alone and the draft is not locked.
     """
     message = _message(message)
+    _lock_rows(file)
     now = open_file(file)
     _check_lock(now, source, version, revision if drafts else now.revision)
     try:
@@ -429,6 +430,15 @@ def publish(
     return report
 
 
+def _lock_rows(file: ContentFile) -> None:
+    """Lock the module and quiz rows a publish may write (PostgreSQL; SQLite's writes are serial
+    already), so that the lock check reads what the last publish committed, not an older state."""
+    pair = sorted([file, *([file.partner] if file.partner else [])], key=lambda f: f.kind)
+    for one in pair:
+        owner, _ = _classes(one)
+        db.session.scalars(select(owner.id).where(_owner_filter(one)).with_for_update()).all()
+
+
 def _message(message: str) -> str:
     message = " ".join(message.split())
     if not message:
@@ -449,6 +459,7 @@ def retire(actor: User, file: ContentFile, version: int) -> ImportReport:
     """Take a module and its scenario out of the course, through the importer (records stay)."""
     if not file.is_module:
         raise ServiceError("Retire the module: its scenario goes with it.")
+    _lock_rows(file)
     now = open_file(file)
     if now.published is None or version != now.version:
         raise ServiceError("This module changed since you opened it: look again before retiring.")

@@ -562,3 +562,38 @@ def test_restore_leaves_drafts_alone(instructor, course, query):
     post_form(client, EDIT + "/versions/1/restore", {"version": 2}, token_from=EDIT + "/versions")
     assert count(query, ModuleVersion) == 5 and count(query, QuizVersion) == 4
     assert query(select(Draft.path)) == "quizzes/basics-one.yaml"
+
+
+@pytest.mark.parametrize("action", ["publish", "save"])
+def test_two_instructors_at_the_same_moment_one_wins(login, course, query, action):
+    import threading
+
+    clients = [login("instructor")[0], login("admin")[0]]
+    pages = [c.get(EDIT + "?mode=source").get_data(as_text=True) for c in clients]
+    tokens = [
+        re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', p).group(1) for p in pages
+    ]
+    barrier, codes = threading.Barrier(2), []
+
+    def send(n: int) -> None:
+        data = {
+            "source": MODULE.replace("Basics one.", f"Basics one, by {n}."),
+            "version": "1",
+            "revision": "0",
+            "message": f"Edit {n}.",
+            action: "1",
+            "csrf_token": tokens[n],
+        }
+        barrier.wait()
+        codes.append(clients[n].post(EDIT, data=data).status_code)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(codes) == [302, 409]
+    if action == "publish":
+        assert count(query, ModuleVersion) == 4
+    else:
+        assert count(query, Draft) == 1 and query(select(Draft.revision)) == 1
