@@ -168,7 +168,7 @@ def test_page_filters_by_cohort_and_version_in_a_fixed_number_of_queries(
         cohort = accounts.create_cohort("Alpha", trainees=[db.session.get(type(first), first.id)])
         cohort_id = cohort.id
     mine = client.get(f"{URL}?cohort={cohort_id}").get_data(as_text=True)
-    assert "<strong>1</strong> attempts on version 1 by this cohort" in mine
+    assert "<strong>1</strong> attempt on version 1 by this cohort" in mine
     assert client.get(f"{URL}?cohort=999").status_code == 404
     assert client.get(f"{URL}?version=9").status_code == 404
     assert client.get("/author/studio/quizzes/nope/analysis").status_code == 404
