@@ -52,6 +52,8 @@ class AttemptRow:
     status: str
     current_step: str | None
     started_at: datetime
+    score: float | None = None
+    passed: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,8 @@ class Analysis:
     finished: int
     steps: list[StepFigures]
     stopped_at_start: int
+    passed: int = 0
+    mean_score: float | None = None
 
 
 def quiz_analysis(file: object, cohort_id: int | None, number: int | None) -> Analysis:
@@ -155,6 +159,7 @@ def quiz_analysis(file: object, cohort_id: int | None, number: int | None) -> An
     attempts, answers = _records(version, cohort_id)
     parsed = catalogue.parsed_quiz(version)
     steps, at_start = analyse(parsed, attempts, answers)
+    scores = [a.score for a in attempts if a.status == "finished" and a.score is not None]
     return Analysis(
         quiz,
         version,
@@ -166,6 +171,8 @@ def quiz_analysis(file: object, cohort_id: int | None, number: int | None) -> An
         sum(a.status == "finished" for a in attempts),
         steps,
         at_start,
+        sum(bool(a.passed) for a in attempts if a.status == "finished"),
+        statistics.fmean(scores) if scores else None,
     )
 
 
@@ -189,7 +196,14 @@ def _records(version: QuizVersion, cohort_id: int | None) -> tuple[list, list]:
     attempts = [
         AttemptRow(*row)
         for row in db.session.execute(
-            select(Attempt.id, Attempt.status, Attempt.current_step, Attempt.started_at)
+            select(
+                Attempt.id,
+                Attempt.status,
+                Attempt.current_step,
+                Attempt.started_at,
+                Attempt.score,
+                Attempt.passed,
+            )
             .where(Attempt.id.in_(chosen))
             .order_by(Attempt.id)
         )

@@ -163,6 +163,7 @@ def test_page_filters_by_cohort_and_version_in_a_fixed_number_of_queries(
     assert (
         "<strong>5</strong> attempts on version 1" in html and "<strong>3</strong> finished" in html
     )
+    assert "(0 passed, mean score 17%)" in html  # each: c acceptable, check wrong, b poor: 0.5/3
     assert "point-biserial correlation" in html and "Facility at or above 90%" in html
     with app.app_context():
         cohort = accounts.create_cohort("Alpha", trainees=[db.session.get(type(first), first.id)])
