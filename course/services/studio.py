@@ -13,6 +13,7 @@ import io
 import re
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -637,12 +638,21 @@ def _unzip(data: bytes, root: Path) -> None:
     (root / "modules").mkdir()
     (root / "quizzes").mkdir()
     for name, member in names.items():
-        data = archive.read(member)
+        data = _read_member(archive, member)
         if b"\x00" in data:  # no text file holds one, and PostgreSQL cannot store it
             raise ServiceError(
                 f"{member.filename}: not a text file (it holds a NUL byte).", "archive"
             )
         (root / name).write_bytes(data)
+
+
+def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    try:
+        return archive.read(member)
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError) as error:
+        # corrupt, truncated, encrypted, or compressed by a method Python does not read
+        message = f"{member.filename}: cannot be read from the zip ({error})."
+        raise ServiceError(message, "archive") from error
 
 
 def _common_prefix(names: list[str]) -> str:

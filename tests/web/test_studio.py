@@ -333,9 +333,18 @@ def test_upload_with_a_problem_writes_nothing_and_names_file_and_line(instructor
     assert count(query, ModuleVersion) == 3
 
 
+def corrupt() -> bytes:
+    """A zip whose one member's compressed bytes are damaged (its CRC no longer matches)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("modules/competencies.yaml", "tracks: []\n" * 20)
+    return buffer.getvalue().replace(b"tracks: []\ntracks", b"tracks: {}\ntracks", 1)
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
+        (corrupt(), "cannot be read from the zip"),
         (b"not a zip", "not a zip file"),
         (zipped({"modules/competencies.yaml": "x", "../evil.md": "x"}), "not a course file"),
         (zipped({"modules/a.md": "x"}), "has no modules/competencies.yaml"),
