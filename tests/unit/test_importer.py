@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from course.extensions import db
-from course.models import Module, ModuleVersion, Quiz, QuizVersion
+from course.models import Module, ModuleVersion, Quiz, QuizVersion, User
 from course.services import catalogue, importer
 from tests.conftest import FIXTURE_COURSE
 
@@ -135,3 +135,21 @@ def test_export_names_files_the_course_does_not_have(runner, ctx, folder, tmp_pa
 def test_import_message_is_kept_on_new_versions(runner, ctx, folder):
     runner.invoke(args=["content", "import", str(folder), "-m", "First load."])
     assert {v.message for v in db.session.scalars(select(ModuleVersion))} == {"First load."}
+
+
+def test_zip_export_then_upload_of_the_shipped_course_changes_nothing(create_user, ctx):
+    import io
+    import zipfile
+
+    from course.services import studio
+
+    author = db.session.get(User, create_user("instructor").id)
+    importer.import_folder(ROOT)
+    counts = (versions(ModuleVersion), versions(QuizVersion))
+    data = studio.export_zip()
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    for name in archive.namelist():
+        assert archive.read(name) == (ROOT / name).read_bytes(), name
+    report = studio.import_zip(author, data, "Round trip.")
+    assert not report.changed and report.unchanged == len(archive.namelist()) - 1
+    assert (versions(ModuleVersion), versions(QuizVersion)) == counts
