@@ -69,6 +69,7 @@ def main(url: str | None = None) -> None:
 
             publishing = median_time(publish)
             export = median_time(studio.export_zip)
+            db.session.remove()  # end the read transaction, or dropping the tables waits on it
             if dialect == "postgresql":
                 flask_migrate.downgrade(revision="base")
     print(f"database: {dialect}; shipped course; median of {RUNS}")
