@@ -27,6 +27,7 @@ from course.services import (
     outbox,
     reviews,
     statements,
+    studio,
 )
 
 user_cli = AppGroup("user", help="Manage accounts.")
@@ -136,11 +137,12 @@ def content_check(directory: str | None) -> None:
 
 @content_cli.command("import")
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
-def content_import(directory: str | None) -> None:
+@click.option("--message", "-m", default="", help="Why: shown with each new version.")
+def content_import(directory: str | None, message: str = "") -> None:
     """Validate DIRECTORY, then import what changed as new content versions."""
     root = _content_dir(directory)
     try:
-        report = importer.import_folder(root)
+        report = importer.import_folder(root, message=message)
     except importer.ContentInvalid as error:
         for problem in error.problems:
             click.echo(str(problem), err=True)
@@ -150,6 +152,22 @@ def content_import(directory: str | None) -> None:
         f"{report.unchanged} unchanged, {len(report.retired)} retired"
         f"{', competencies changed' if report.competencies_changed else ''}."
     )
+
+
+@content_cli.command("export")
+@click.argument("directory", type=click.Path(file_okay=False))
+def content_export(directory: str) -> None:
+    """Write the current course into DIRECTORY as modules/ and quizzes/ files."""
+    root = Path(directory)
+    written = studio.write_course(root)
+    click.echo(f"Wrote {len(written)} files of the current course to {root}.")
+    strays = studio.stray_files(root, written)
+    if strays:
+        click.echo(
+            f"{len(strays)} file(s) there are not in the current course (retired, or never "
+            "imported); importing the folder would bring them back: " + ", ".join(strays),
+            err=True,
+        )
 
 
 @engine_cli.command("recompute")

@@ -15,6 +15,7 @@ from course.content.grading import (
     shown_order,
     shuffled_items,
 )
+from course.content.graph import Graph, layout
 from course.content.model import (
     Catalogue,
     Check,
@@ -49,6 +50,7 @@ __all__ = [
     "Evidence",
     "Gate",
     "Graded",
+    "Graph",
     "Heading",
     "InvalidResponse",
     "Module",
@@ -64,6 +66,7 @@ __all__ = [
     "best_choice",
     "check",
     "grade",
+    "layout",
     "parse",
     "parse_quiz",
     "render",

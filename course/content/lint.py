@@ -12,7 +12,7 @@ import math
 import random
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 from course.content.grading import Graded, grade, resolve, score, shuffled_items
@@ -310,13 +310,17 @@ def contradictions(quiz: Quiz) -> dict[str, tuple[str, float]]:
 # The lint
 
 
-def lint(catalogue: Catalogue, source: Source | None = None) -> list[Problem]:
-    """Return the assessment problems of every quiz: errors and warnings with file and line."""
+def lint(
+    catalogue: Catalogue, source: Source | None = None, only: Collection[str] | None = None
+) -> list[Problem]:
+    """Return the assessment problems of every quiz (or of those whose paths are in `only`),
+    errors and warnings with file and line; cue words are counted over every quiz either way."""
     source = source or Source()
     everything = cue_stats(catalogue.quizzes)
     problems: list[Problem] = []
     for quiz in catalogue.quizzes:
-        problems += lint_quiz(quiz, everything.without(cue_stats([quiz])), source)
+        if only is None or quiz.path in only:
+            problems += lint_quiz(quiz, everything.without(cue_stats([quiz])), source)
     return problems
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,14 +28,20 @@ FULL_MODULE_KINDS = ("core", "case-study", "capstone")  # kinds that need vignet
 Edge = tuple[str, tuple]  # (target id, (path, *key) of the line that names it)
 
 
-def check(root: Path) -> tuple[Catalogue | None, list[Problem]]:
-    """Parse and validate a content folder; Catalogue is None only when nothing could be parsed."""
+def check(
+    root: Path, lint_only: Collection[str] | None = None
+) -> tuple[Catalogue | None, list[Problem]]:
+    """Parse and validate a content folder; Catalogue is None only when nothing could be parsed.
+
+    lint_only: run the assessment lint on these quiz paths only (an editor's quick check);
+    everything else is checked in full.
+    """
     parsed = parse(root)
     problems = list(parsed.problems)
     if parsed.catalogue is not None:
         problems += validate(parsed.catalogue, parsed.source)
         if not problems:  # the lint plays quizzes, so it needs them whole and well formed
-            problems += lint(parsed.catalogue, parsed.source)
+            problems += lint(parsed.catalogue, parsed.source, lint_only)
     return parsed.catalogue, sorted(problems, key=lambda problem: (problem.path, problem.line))
 
 

@@ -2,7 +2,7 @@
 
 from course.models.accounts import ApiToken, Cohort, CohortMember, LoginFailure, Role, User
 from course.models.audit import AuditEntry, PasswordToken
-from course.models.content import ContentSet, Module, ModuleVersion, Quiz, QuizVersion
+from course.models.content import ContentSet, Draft, Module, ModuleVersion, Quiz, QuizVersion
 from course.models.learning import (
     Answer,
     Attempt,
@@ -25,6 +25,7 @@ __all__ = [
     "CohortMember",
     "CohortRule",
     "ContentSet",
+    "Draft",
     "Event",
     "JudgingRules",
     "LearnerState",

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from course.extensions import db
 from course.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from course.models.accounts import User
 
 
 class ContentSet(db.Model):
@@ -61,9 +64,11 @@ class ModuleVersion(db.Model):
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
     origin: Mapped[str] = mapped_column(String(20), default="import")  # import | browser
+    message: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     module: Mapped[Module] = relationship()
+    author: Mapped[User | None] = relationship()
 
 
 class Quiz(db.Model):
@@ -98,6 +103,30 @@ class QuizVersion(db.Model):
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
     origin: Mapped[str] = mapped_column(String(20), default="import")
+    message: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     quiz: Mapped[Quiz] = relationship()
+    author: Mapped[User | None] = relationship()
+
+
+class Draft(db.Model):
+    """An unpublished edit of one content file, shared by instructors; trainees never see it.
+
+    `revision` goes up with every save: a save or publish must name the revision (and the
+    published version) it was based on, so one instructor never overwrites another's work.
+    """
+
+    __tablename__ = "draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(String(120), unique=True)  # modules/<id>.md, quizzes/...
+    source: Mapped[str] = mapped_column(Text)
+    base_number: Mapped[int]  # the published version it started from; 0 for a new file
+    revision: Mapped[int] = mapped_column(default=1)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User | None] = relationship()

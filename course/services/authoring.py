@@ -14,8 +14,8 @@ from werkzeug.exceptions import NotFound
 
 from course import content
 from course.extensions import db
-from course.models import Answer, Attempt, ContentSet, Module, ModuleVersion, Quiz, QuizVersion
-from course.services import ServiceError, catalogue
+from course.models import Answer, Attempt, Module, ModuleVersion, Quiz, QuizVersion
+from course.services import ServiceError, catalogue, studio
 from course.services.catalogue import Course, ModuleInfo
 
 
@@ -173,7 +173,7 @@ def check_draft(name: str, text: str) -> DraftCheck:
         raise ServiceError("Name the file modules/<id>.md or quizzes/<module-id>.yaml.", "name")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        _write_live_course(root)
+        studio.write_course(root)  # the live course, as `content export` writes it
         (root / name).write_text(text, encoding="utf-8")
         catalogue_, problems = content.check(root)
     mine = [p for p in problems if p.path == name]
@@ -184,28 +184,6 @@ def check_draft(name: str, text: str) -> DraftCheck:
     elif catalogue_ is not None:
         quiz = next((q for q in catalogue_.quizzes if q.path == name), None)
     return DraftCheck(name, mine, len(problems) - len(mine), rendered, quiz)
-
-
-def _write_live_course(root: Path) -> None:
-    """Write the current version of every file of the course into root, in one query per kind."""
-    (root / "modules").mkdir()
-    (root / "quizzes").mkdir()
-    latest = db.session.scalar(select(ContentSet.source).order_by(ContentSet.id.desc()).limit(1))
-    (root / "modules" / "competencies.yaml").write_text(latest or "", encoding="utf-8")
-    newest = catalogue.newest_versions(ModuleVersion)
-    for slug, source in db.session.execute(
-        select(Module.slug, ModuleVersion.source)
-        .join(ModuleVersion.module)
-        .where(ModuleVersion.id.in_(newest), ~Module.retired)
-    ):
-        (root / "modules" / f"{slug}.md").write_text(source, encoding="utf-8")
-    newest = catalogue.newest_versions(QuizVersion)
-    for module_slug, source in db.session.execute(
-        select(Quiz.module_slug, QuizVersion.source)
-        .join(QuizVersion.quiz)
-        .where(QuizVersion.id.in_(newest), ~Quiz.retired)
-    ):
-        (root / "quizzes" / f"{module_slug or 'placement'}.yaml").write_text(source, "utf-8")
 
 
 def draft_source(module: str | None = None, quiz: str | None = None) -> tuple[str, str]:

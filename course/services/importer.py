@@ -42,23 +42,19 @@ class ImportReport:
         return bool(self.created or self.updated or self.retired or self.competencies_changed)
 
 
-def import_folder(root: Path, author: User | None = None) -> ImportReport:
+@dataclass(frozen=True)
+class Publication:
+    """Who publishes, and why: stamped on every version an import writes."""
+
+    author: User | None = None
+    message: str = ""
+    origin: str = "import"  # import (files) | browser (the studio)
+
+
+def import_folder(root: Path, author: User | None = None, message: str = "") -> ImportReport:
     """Validate root (holding modules/ and quizzes/) and import it atomically."""
-    catalogue, problems = content.check(root)
-    if catalogue is None or any(p.is_error for p in problems):
-        raise ContentInvalid(problems)
-    report = ImportReport()
     try:
-        report.competencies_changed = _import_competencies(root, catalogue)
-        _import_modules(root, catalogue, report, author)
-        _import_quizzes(root, catalogue, report, author)
-        if report.changed:
-            audit.record(
-                author,
-                "content.publish",
-                ("content", "course", "course content"),
-                after=_what(report),
-            )
+        report = apply_folder(root, Publication(author, message))
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -73,6 +69,27 @@ def _what(report: ImportReport) -> dict:
         "retired": report.retired,
         "competencies changed": report.competencies_changed,
     }
+
+
+def apply_folder(root: Path, publication: Publication) -> ImportReport:
+    """Validate root and write what changed into the session, uncommitted (the caller commits),
+    with its audit entry."""
+    catalogue, problems = content.check(root)
+    if catalogue is None or any(p.is_error for p in problems):
+        raise ContentInvalid(problems)
+    report = ImportReport()
+    report.competencies_changed = _import_competencies(root, catalogue)
+    _import_modules(root, catalogue, report, publication)
+    _import_quizzes(root, catalogue, report, publication)
+    if report.changed:
+        audit.record(
+            publication.author,
+            "content.publish",
+            ("content", publication.origin, "course content"),
+            after={**_what(report), "message": publication.message},
+        )
+    db.session.flush()
+    return report
 
 
 def _import_competencies(root: Path, catalogue: Catalogue) -> bool:
@@ -102,23 +119,32 @@ def _latest(version_cls: type, key: str) -> dict[int, object]:
 
 
 def _import_modules(
-    root: Path, catalogue: Catalogue, report: ImportReport, author: User | None
+    root: Path, catalogue: Catalogue, report: ImportReport, publication: Publication
 ) -> None:
     def place(row: Module, module: content.Module, position: int) -> None:
         row.position = position
 
     _import_items(
-        root, course_order(catalogue), Module, ModuleVersion, place, module_version, report, author
+        root,
+        course_order(catalogue),
+        Module,
+        ModuleVersion,
+        place,
+        module_version,
+        report,
+        publication,
     )
 
 
 def _import_quizzes(
-    root: Path, catalogue: Catalogue, report: ImportReport, author: User | None
+    root: Path, catalogue: Catalogue, report: ImportReport, publication: Publication
 ) -> None:
     def place(row: Quiz, quiz: content.Quiz, position: int) -> None:
         row.module_slug, row.placement = quiz.module, quiz.placement
 
-    _import_items(root, catalogue.quizzes, Quiz, QuizVersion, place, quiz_version, report, author)
+    _import_items(
+        root, catalogue.quizzes, Quiz, QuizVersion, place, quiz_version, report, publication
+    )
 
 
 def _import_items(
@@ -129,7 +155,7 @@ def _import_items(
     place: Callable,
     make_version: Callable,
     report: ImportReport,
-    author: User | None,
+    publication: Publication,
 ) -> None:
     """Write a new version of each module or quiz whose file changed; retire what is gone."""
     rows = {r.slug: r for r in db.session.scalars(select(row_cls))}
@@ -147,7 +173,11 @@ def _import_items(
             report.unchanged += 1
             continue
         source = (root / item.path).read_text(encoding="utf-8")
-        db.session.add(make_version(row, item, source, _next_number(current), author))
+        version = make_version(
+            row, item, source, _next_number(current), publication.author, publication.origin
+        )
+        version.message = publication.message
+        db.session.add(version)
         (report.updated if current else report.created).append(item.path)
     _retire(rows.values(), report)
 

@@ -81,11 +81,11 @@ def refuse_hostile_input() -> None:
 
 def register(app: Flask) -> None:
     """Register every blueprint and the guard."""
-    from course.web import admin, api, author, errors, home, learn, progress
+    from course.web import admin, api, author, errors, home, learn, progress, studio
     from course.web import auth as auth_views
 
     app.url_map.converters["int"] = IdConverter
-    for module in (auth_views, home, learn, author, admin, progress):
+    for module in (auth_views, home, learn, author, studio, admin, progress):
         app.register_blueprint(module.bp)
     api.register(app)
     errors.register(app)

@@ -103,3 +103,24 @@ def test_admin_and_instructor_pages(page: Page, shipped, create_user):
     ):
         found += check(page, url)
     assert found == []
+
+
+def test_studio_pages(page: Page, shipped, create_user):
+    log_in(page, create_user(Role.INSTRUCTOR))
+    found = []
+    for url in (
+        "/author/studio/",
+        "/author/studio/modules/foundations-roles",
+        "/author/studio/quizzes/foundations-roles",
+        "/author/studio/modules/foundations-roles/versions",
+        "/author/studio/modules/foundations-roles/diff",
+        "/author/studio/modules/foundations-roles/retire",
+        "/author/studio/quizzes/foundations-roles/play",
+        "/author/studio/quizzes/foundations-roles/analysis",
+    ):
+        found += check(page, url)
+    page.goto("/author/studio/quizzes/foundations-roles/play")
+    page.locator("input[name=choice]").first.check()
+    page.get_by_role("button", name="Submit my answer").click()
+    found += [f"played {v}" for v in violations(page)]
+    assert found == []

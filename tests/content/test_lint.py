@@ -151,3 +151,24 @@ def test_a_gate_must_lead_to_endings_of_the_right_outcome(tmp_path) -> None:  # 
     _, problems = content.check(tmp_path)
     messages = {p.message for p in problems if p.is_error}
     assert "gate 'verdict' sends a pass to 'arrival', which is not an ending" in messages
+
+
+def test_linting_some_quizzes_gives_them_the_same_problems(tmp_path):
+    import shutil
+
+    from course import content
+    from tests.conftest import FIXTURE_COURSE
+
+    root = tmp_path / "course"
+    shutil.copytree(FIXTURE_COURSE, root)
+    path = root / "quizzes" / "basics-one.yaml"
+    text = path.read_text().replace(
+        "text: Hold the talks and call the host.", "text: " + "Plan. " * 40
+    )
+    path.write_text(
+        text.replace("text: Close the session on time.", "text: Close. " + "Plan. " * 40)
+    )
+    _, full = content.check(root)
+    _, some = content.check(root, lint_only={"quizzes/basics-one.yaml"})
+    mine = [p for p in full if p.path == "quizzes/basics-one.yaml"]
+    assert mine and some == mine

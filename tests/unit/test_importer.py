@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from course.extensions import db
-from course.models import Module, ModuleVersion, Quiz, QuizVersion
+from course.models import Module, ModuleVersion, Quiz, QuizVersion, User
 from course.services import catalogue, importer
 from tests.conftest import FIXTURE_COURSE
 
@@ -97,3 +97,59 @@ def test_shipped_course_imports(runner, ctx):
     course = catalogue.current()
     assert len(course.modules) >= 28 and course.placement_slug == "placement"
     course.engine_catalogue()  # converts and validates for the engine
+
+
+def test_export_then_import_of_the_shipped_course_changes_nothing(runner, ctx, tmp_path):
+    assert runner.invoke(args=["content", "import", str(ROOT)]).exit_code == 0
+    counts = (versions(ModuleVersion), versions(QuizVersion))
+    out = tmp_path / "export"
+    result = runner.invoke(args=["content", "export", str(out)])
+    shipped = sorted(
+        p.relative_to(ROOT).as_posix()
+        for pattern in ("modules/*", "quizzes/*")
+        for p in ROOT.glob(pattern)
+    )
+    assert result.exit_code == 0 and f"Wrote {len(shipped)} files" in result.output
+    exported = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert exported == shipped
+    for name in shipped:
+        assert (out / name).read_bytes() == (ROOT / name).read_bytes(), name
+    again = runner.invoke(args=["content", "import", str(out)])
+    unchanged = f"0 new, 0 changed, {len(shipped) - 1} unchanged, 0 retired."
+    assert unchanged in again.output, again.output
+    assert (versions(ModuleVersion), versions(QuizVersion)) == counts
+
+
+def test_export_names_files_the_course_does_not_have(runner, ctx, folder, tmp_path):
+    importer.import_folder(folder)
+    out = tmp_path / "export"
+    (out / "modules").mkdir(parents=True)
+    (out / "modules" / "old.md").write_text("retired long ago")
+    result = runner.invoke(args=["content", "export", str(out)])
+    assert (
+        result.exit_code == 0 and "1 file(s) there are not in the current course" in result.output
+    )
+    assert "modules/old.md" in result.output
+
+
+def test_import_message_is_kept_on_new_versions(runner, ctx, folder):
+    runner.invoke(args=["content", "import", str(folder), "-m", "First load."])
+    assert {v.message for v in db.session.scalars(select(ModuleVersion))} == {"First load."}
+
+
+def test_zip_export_then_upload_of_the_shipped_course_changes_nothing(create_user, ctx):
+    import io
+    import zipfile
+
+    from course.services import studio
+
+    author = db.session.get(User, create_user("instructor").id)
+    importer.import_folder(ROOT)
+    counts = (versions(ModuleVersion), versions(QuizVersion))
+    data = studio.export_zip()
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    for name in archive.namelist():
+        assert archive.read(name) == (ROOT / name).read_bytes(), name
+    report = studio.import_zip(author, data, "Round trip.")
+    assert not report.changed and report.unchanged == len(archive.namelist()) - 1
+    assert (versions(ModuleVersion), versions(QuizVersion)) == counts

@@ -40,6 +40,8 @@ def test_no_get_writes(app, login, course) -> None:  # noqa: ANN001
         "number": 1,
         "token": token,
         "token_id": 1,
+        "name": "basics-one",
+        "kind": "modules",
     }
     written: list[tuple[str, str]] = []
 
@@ -58,10 +60,12 @@ def test_no_get_writes(app, login, course) -> None:  # noqa: ANN001
             args = {a: values[a] for a in rule.arguments}
             if rule.endpoint in ("learn.quiz", "author.quiz"):
                 args["slug"] = "basics-one-quiz"
-            path = app.url_map.bind("localhost").build(rule.endpoint, args)
-            for role, client in clients.items():
-                current[0] = f"{role.value} GET {path}"
-                assert client.get(path).status_code < 500
+            for kind in ("modules", "quizzes") if "kind" in args else (None,):
+                args.update({"kind": kind} if kind else {})
+                path = app.url_map.bind("localhost").build(rule.endpoint, args)
+                for role, client in clients.items():
+                    current[0] = f"{role.value} GET {path}"
+                    assert client.get(path).status_code < 500
     finally:
         event.remove(engine, "before_cursor_execute", spy)
     assert written == []

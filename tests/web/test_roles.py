@@ -17,6 +17,7 @@ EXPECTED = {
     "home": ALL,
     "learn": frozenset({Role.TRAINEE}),
     "author": frozenset({Role.INSTRUCTOR, Role.ADMIN}),
+    "studio": frozenset({Role.INSTRUCTOR, Role.ADMIN}),
     "admin": frozenset({Role.ADMIN}),
     "progress": frozenset({Role.INSTRUCTOR, Role.ADMIN}),
     "api": frozenset(),  # no session reaches the JSON API: tokens only (tests/web/test_api.py)
