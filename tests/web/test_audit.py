@@ -156,3 +156,18 @@ def test_api_tokens_created_and_revoked_are_recorded(app, create_user, query):
     assert [e.action for e in logged] == ["api-token.create", "api-token.revoke"]
     assert logged[0].after["token"] == "Dashboard" and logged[0].after["role"] == "instructor"
     assert "secret" not in str(logged[0].after)
+
+
+def test_studio_publishes_are_recorded(instructor, course, query):
+    from tests.conftest import FIXTURE_COURSE
+    from tests.web.test_studio import EDIT, edit
+
+    client, me = instructor
+    module = (FIXTURE_COURSE / "modules" / "basics-one.md").read_text()
+    changed = module.replace("An introduction", "A revised introduction")
+    assert edit(client, EDIT, changed, "publish", message="Sharper opening.").status_code == 302
+    published = [e for e in entries(query) if e.action == "content.publish"]
+    assert len(published) == 1 and published[0].actor_id == me.id
+    assert published[0].target_id == "browser"
+    assert published[0].after["message"] == "Sharper opening."
+    assert published[0].after["updated"] == ["modules/basics-one.md"]
