@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -134,12 +135,29 @@ class Engine:
         record) stand at now, with no event in between: mastery(state, later) equals
         project({c: estimate(state, c, earlier)}, held, days between), since forgetting shrinks
         the gap to the prior by the same factor each day."""
-        out = {}
-        for competency, p in estimates.items():
-            params = self.params(competency)
-            value = bkt.decay(p, params.prior, params.forget, days)
-            out[competency] = min(value, params.threshold - HOLD) if competency in held else value
-        return out
+        return self.projector()(estimates, held, days)
+
+    def projector(
+        self,
+    ) -> Callable[[Mapping[str, float], Collection[str], float], dict[str, float]]:
+        """Return project() with each competency's constants worked out once (for thousands of
+        learners at a time)."""
+        constants = {
+            c: (p.prior, math.log1p(-p.forget) if p.forget > 0.0 else 0.0, p.threshold - HOLD)
+            for c, p in ((c, self.params(c)) for c in self.competencies)
+        }
+
+        def project(
+            estimates: Mapping[str, float], held: Collection[str], days: float
+        ) -> dict[str, float]:
+            out = {}
+            for competency, p in estimates.items():
+                prior, log_keep, cap = constants[competency]
+                value = prior + (p - prior) * math.exp(days * log_keep) if days > 0.0 else p
+                out[competency] = min(value, cap) if competency in held else value
+            return out
+
+        return project
 
     def estimate(self, state: LearnerState, competency: str, now: datetime) -> float:
         """Return the model's P(mastered) now, before the rule that mastery must be shown."""

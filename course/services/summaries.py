@@ -8,12 +8,12 @@ computes (without storing: reading never writes) only those the engine or conten
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
 
-from sqlalchemy import Row, delete, event, func, insert, select
+from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -169,7 +169,11 @@ def read(
             LearnerSummary.engine_version == engine.ENGINE_VERSION,
         )
     )
-    found = {row.user_id: _figures(row, order, course, now) for row in rows}
+    project, thresholds = course.engine.projector(), _thresholds(course)
+    found = {
+        row[0]: _figures(dict(zip(names, row[1:], strict=True)), order, project, thresholds, now)
+        for row in rows.tuples()
+    }
     missing = [uid for uid in user_ids if uid not in found]
     if missing:
         found.update(compute(missing, course, now))
@@ -180,19 +184,43 @@ def read(
 STORED = tuple(f.name for f in fields(Figures) if f.name not in ("mastery", "mastered"))
 
 
-def _figures(row: Row, order: tuple[str, ...], course: Course, now: datetime) -> Figures:
-    values = row._asdict()
-    values.pop("user_id", None)
-    values["estimates"] = dict(zip(order, row.estimates, strict=True))
-    values["held"] = tuple(row.held)
-    values["struggling"] = tuple(row.struggling) if row.struggling else None
-    values["spent"], values["done"] = tuple(row.spent), tuple(values.get("done", ()))
-    mastery = course.engine.project(values["estimates"], values["held"], days_between(row.at, now))
-    return Figures(**values, mastery=mastery, mastered=_mastered(mastery, course))
+def _figures(
+    row: dict,
+    order: tuple[str, ...],
+    project: Callable[..., dict[str, float]],
+    thresholds: dict[str, float],
+    now: datetime,
+) -> Figures:
+    """Make a trainee's figures from their stored columns (by name), mastery faded to now."""
+    estimates = dict(zip(order, row["estimates"], strict=True))
+    mastery = project(estimates, row["held"], days_between(row["at"], now))
+    struggling = row["struggling"]
+    return Figures(
+        at=row["at"],
+        estimates=estimates,
+        held=tuple(row["held"]),
+        mastery=mastery,
+        mastered=_mastered(mastery, thresholds),
+        modules_done=row["modules_done"],
+        seconds=row["seconds"],
+        attempts=row["attempts"],
+        passed=row["passed"],
+        last_active=row["last_active"],
+        next_kind=row["next_kind"],
+        next_module=row["next_module"],
+        struggling=tuple(struggling) if struggling else None,
+        spent=tuple(row["spent"]),
+        done=tuple(row.get("done", ())),
+        complete=row["complete"],
+    )
 
 
-def _mastered(mastery: dict[str, float], course: Course) -> int:
-    return sum(mastery[c["id"]] >= c["params"].get("threshold", 0.95) for c in course.competencies)
+def _thresholds(course: Course) -> dict[str, float]:
+    return {c["id"]: c["params"].get("threshold", 0.95) for c in course.competencies}
+
+
+def _mastered(mastery: dict[str, float], thresholds: dict[str, float]) -> int:
+    return sum(mastery[c] >= t for c, t in thresholds.items())
 
 
 def _order(course: Course) -> tuple[str, ...]:
@@ -293,7 +321,7 @@ def _compute(
         estimates={c: model.estimate(state, c, now) for c in model.competencies},
         held=tuple(c for c in model.competencies if model.held(state, c)),
         mastery=mastery,
-        mastered=_mastered(mastery, course),
+        mastered=_mastered(mastery, _thresholds(course)),
         modules_done=reading[0],
         seconds=reading[1],
         attempts=tries[0],

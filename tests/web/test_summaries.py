@@ -17,7 +17,11 @@ def stored(app, user_id: int) -> summaries.Figures | None:  # noqa: ANN001
         names = [getattr(LearnerSummary, n) for n in summaries.STORED]
         row = db.session.execute(select(*names).where(LearnerSummary.user_id == user_id)).first()
         course = catalogue.current()
-        return summaries._figures(row, summaries._order(course), course, utcnow()) if row else None
+        if row is None:
+            return None
+        order, thresholds = summaries._order(course), summaries._thresholds(course)
+        values = dict(zip(summaries.STORED, row, strict=True))
+        return summaries._figures(values, order, course.engine.projector(), thresholds, utcnow())
 
 
 def fresh(app, user_id: int) -> summaries.Figures:  # noqa: ANN001
