@@ -172,7 +172,7 @@ def read(
     project, thresholds = course.engine.projector(), _thresholds(course)
     found = {
         row[0]: _figures(dict(zip(names, row[1:], strict=True)), order, project, thresholds, now)
-        for row in rows.tuples()
+        for row in rows
     }
     missing = [uid for uid in user_ids if uid not in found]
     if missing:
