@@ -230,6 +230,14 @@ def clone(templates: list[int], trainees: int) -> int:
         if len(batch[Event]) > 20_000:
             flush(batch)
     flush(batch)
+    if db.engine.dialect.name == "postgresql":  # ids were given: move the sequences past them
+        for model in (User, Attempt, Answer, Event):
+            table = model.__table__.name
+            db.session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), MAX(id)) FROM {table}"
+                )
+            )
     db.session.commit()
     return cohort.id
 
