@@ -154,10 +154,10 @@ class LearnerSummary(db.Model):
     engine_version: Mapped[str] = mapped_column(String(40))
     params_hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # The engine's estimates at `at`, in the course's competency order, and the competencies whose
-    # record does not yet back theirs: pages fade them to the moment they are read.
-    estimates: Mapped[list[float]] = mapped_column(JSON)
-    held: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The engine's estimates at `at` (a list in the course's competency order), the competencies
+    # whose record does not yet back theirs (pages fade them to the moment they are read), and the
+    # notes behind "needs attention" (struggling, spent): one JSON value, decoded once per read.
+    snapshot: Mapped[dict] = mapped_column(JSON)
     modules_done: Mapped[int] = mapped_column(default=0)
     seconds: Mapped[int] = mapped_column(default=0)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -165,8 +165,6 @@ class LearnerSummary(db.Model):
     last_active: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_kind: Mapped[str | None] = mapped_column(String(20))  # None: nothing left to do
     next_module: Mapped[str | None] = mapped_column(String(80))
-    struggling: Mapped[list[str] | None] = mapped_column(JSON)  # [competency, failed module]
-    spent: Mapped[list[str]] = mapped_column(JSON, default=list)
     done: Mapped[list[str]] = mapped_column(JSON, default=list)
     complete: Mapped[bool] = mapped_column(default=False)
 

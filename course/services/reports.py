@@ -91,7 +91,7 @@ def cohort_report(cohort: Cohort, course: Course) -> CohortReport:
     """Build a cohort's report from the stored summaries, in a fixed number of queries."""
     people = [
         Person(*row)
-        for row in db.session.execute(
+        for row in db.session.connection().execute(  # Core rows: a cohort may hold thousands
             select(User.id, User.display_name, User.email, User.rank)
             .join(CohortMember, CohortMember.user_id == User.id)
             .where(CohortMember.cohort_id == cohort.id, CohortMember.role == Role.TRAINEE)

@@ -140,11 +140,13 @@ def store(figures: dict[int, Figures], course: Course) -> None:
         ),
         [
             {
-                **{n: getattr(f_, n) for n in STORED},
-                "estimates": [round(f_.estimates[c], 6) for c in _order(course)],
-                "held": list(f_.held),
-                "struggling": list(f_.struggling) if f_.struggling else None,
-                "spent": list(f_.spent),
+                **{n: getattr(f_, n) for n in STORED if n != "snapshot"},
+                "snapshot": {
+                    "estimates": [round(f_.estimates[c], 6) for c in _order(course)],
+                    "held": list(f_.held),
+                    "struggling": list(f_.struggling) if f_.struggling else None,
+                    "spent": list(f_.spent),
+                },
                 "done": list(f_.done),
                 "user_id": uid,
                 "engine_version": engine.ENGINE_VERSION,
@@ -162,7 +164,8 @@ def read(
     Without with_done, `done` is left empty (it is only needed against a deadline)."""
     names = STORED if with_done else tuple(n for n in STORED if n != "done")
     order = _order(course)
-    rows = db.session.execute(  # plain rows, not ORM objects: a cohort may hold thousands
+    # Core rows on the session's connection, not the ORM's result machinery: thousands of them.
+    rows = db.session.connection().execute(
         select(LearnerSummary.user_id, *(getattr(LearnerSummary, n) for n in names)).where(
             LearnerSummary.user_id.in_(list(user_ids)),
             LearnerSummary.params_hash == course.params_hash,
@@ -181,7 +184,12 @@ def read(
 
 
 # Figures' fields with a column of their own (mastery and mastered are worked out on reading).
-STORED = tuple(f.name for f in fields(Figures) if f.name not in ("mastery", "mastered"))
+# (One JSON column, `snapshot`, holds the estimates and the notes: one decoding per trainee read.)
+IN_SNAPSHOT = ("estimates", "held", "struggling", "spent")
+STORED = (
+    *(f.name for f in fields(Figures) if f.name not in ("mastery", "mastered", *IN_SNAPSHOT)),
+    "snapshot",
+)
 
 
 def _figures(
@@ -192,13 +200,14 @@ def _figures(
     now: datetime,
 ) -> Figures:
     """Make a trainee's figures from their stored columns (by name), mastery faded to now."""
-    estimates = dict(zip(order, row["estimates"], strict=True))
-    mastery = project(estimates, row["held"], days_between(row["at"], now))
-    struggling = row["struggling"]
+    snapshot = row["snapshot"]
+    estimates = dict(zip(order, snapshot["estimates"], strict=True))
+    mastery = project(estimates, snapshot["held"], days_between(row["at"], now))
+    struggling = snapshot["struggling"]
     return Figures(
         at=row["at"],
         estimates=estimates,
-        held=tuple(row["held"]),
+        held=tuple(snapshot["held"]),
         mastery=mastery,
         mastered=_mastered(mastery, thresholds),
         modules_done=row["modules_done"],
@@ -209,7 +218,7 @@ def _figures(
         next_kind=row["next_kind"],
         next_module=row["next_module"],
         struggling=tuple(struggling) if struggling else None,
-        spent=tuple(row["spent"]),
+        spent=tuple(snapshot["spent"]),
         done=tuple(row.get("done", ())),
         complete=row["complete"],
     )

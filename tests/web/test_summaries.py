@@ -79,7 +79,7 @@ def test_outdated_summaries_are_computed_on_read_and_not_written(admin, trainee,
     with app.app_context():
         cohort_id = accounts.create_cohort("Hotel", trainees=[db.session.merge(user)]).id
         db.session.execute(
-            update(LearnerSummary).values(params_hash="old", modules_done=99, estimates=[])
+            update(LearnerSummary).values(params_hash="old", modules_done=99, snapshot={})
         )
         db.session.commit()
         engine = db.engine
