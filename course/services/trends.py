@@ -190,6 +190,17 @@ def at_risk(report: CohortReport, reason: str = "", sort: str = "name") -> list[
     return sorted(rows, key=SORTS.get(sort, SORTS["name"])[1])
 
 
+RISK_PAGE = 100  # trainees a page of the at-risk list shows
+
+
+def risk_page(rows: list[TraineeRow], number: int) -> reports.ReportPage:
+    """Return one page of the at-risk list (most of a large cohort may be on it)."""
+    pages = max(1, -(-len(rows) // RISK_PAGE))
+    number = min(max(number, 1), pages)
+    chosen = rows[(number - 1) * RISK_PAGE : number * RISK_PAGE]
+    return reports.ReportPage(tuple(chosen), number, pages)
+
+
 def mastery_charts(measured: Trends, course: Course) -> tuple[charts.Panel, ...]:
     """Lay out the cohort's average mastery per week as one small chart per track."""
     xs = list(range(len(measured.weeks)))

@@ -66,11 +66,13 @@ def cohort_trends(cohort_id: int) -> str:
     course = catalogue.current()
     measured = trends.trends(found, course)
     reason, sort = request.args.get("reason", ""), request.args.get("sort", "name")
+    at_risk = trends.at_risk(measured.report, reason, sort)
     return render_template(
         "progress/trends.html",
         cohort=found,
         trends=measured,
-        at_risk=trends.at_risk(measured.report, reason, sort),
+        at_risk=at_risk,
+        risk_page=trends.risk_page(at_risk, page_number()),
         reason=reason if reason in trends.REASONS else "",
         sort=sort if sort in trends.SORTS else "name",
         panels=trends.mastery_charts(measured, course),

@@ -413,3 +413,27 @@ def test_story_shows_the_placement_check(login, app):
     assert re.search(r"<strong>Placement check: [^<]+</strong>: score 100%, passed", html)
     assert html.count("— <strong>best</strong>") >= 5
     assert "Finished the placement check (100%)" in html  # a row of the mastery table
+
+
+def test_the_at_risk_list_is_paged_keeping_its_filter_and_order(
+    cohorts, admin, login, app, monkeypatch
+):
+    from course.services import trends
+
+    c = cohorts
+    for name in ("Aaron Idle", "Zed Idle"):
+        _, idle = login(Role.TRAINEE, display_name=name)
+        with app.app_context():
+            db.session.add(CohortMember(cohort_id=c["first"], user_id=idle.id, role=Role.TRAINEE))
+            db.session.commit()
+    monkeypatch.setattr(trends, "RISK_PAGE", 1)
+    client, _ = admin
+    base = f"/progress/cohorts/{c['first']}/trends?reason=not-started&sort=name"
+    first = client.get(base).get_data(as_text=True)
+    names = [r[0] for r in table(first, "risk-table")]
+    assert len(names) == 1 and "page 1 of" in first
+    assert "reason=not-started" in first.split('rel="next" href="')[1].split('"')[0]
+    second = client.get(base + "&page=2").get_data(as_text=True)
+    assert [r[0] for r in table(second, "risk-table")] != names
+    beyond = client.get(base + "&page=999").get_data(as_text=True)  # the last page, not an error
+    assert "Previous page" in beyond and "Next page" not in beyond
