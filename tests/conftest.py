@@ -12,7 +12,7 @@ import flask_migrate
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from course import create_app
 from course.config import test_overrides
@@ -142,6 +142,23 @@ def create_user(app: Flask) -> Callable[..., User]:
         return user
 
     return make
+
+
+def count_queries(app: Flask, call: Callable[[], object]) -> int:
+    """Return how many SQL statements call() runs."""
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def spy(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", spy)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", spy)
+    return len(seen)
 
 
 def csrf_token(client: FlaskClient, url: str = "/login") -> str:

@@ -13,7 +13,6 @@ from itertools import accumulate, groupby
 
 from sqlalchemy import select
 
-from course import engine
 from course.extensions import db
 from course.models import Cohort, LearnerWeek
 from course.models.types import utcnow
@@ -72,15 +71,6 @@ def trends(cohort: Cohort, course: Course) -> Trends:
     ).all()
     weeks = _weeks(rows, len(ids), course, utcnow()) if rows else ()
     return Trends(report, weeks, distribution(report), len(course.modules))
-
-
-def rules(cohort: Cohort) -> engine.CohortRules:
-    """Return the cohort's own rules (what the cohort page judges its trainees by)."""
-    return engine.CohortRules(
-        required=tuple(r.module_slug for r in cohort.rules if r.kind == "required"),
-        pinned=tuple(r.module_slug for r in cohort.rules if r.kind == "pinned"),
-        target_date=cohort.target_date,
-    )
 
 
 def distribution(report: CohortReport) -> dict[str, tuple[int, int, int, int]]:

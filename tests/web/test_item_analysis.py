@@ -30,12 +30,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from course import content
 from course.extensions import db
 from course.services import analysis
 from tests.conftest import FIXTURE_COURSE, post_form
+from tests.conftest import count_queries as queries
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 PLAYS = {
@@ -126,22 +126,6 @@ def play(login, choices):  # noqa: ANN001, ANN201
     for step, field, value in choices:
         post_form(client, url, {"step": step, field: value}, token_from=url)
     return user
-
-
-def queries(app, call) -> int:  # noqa: ANN001
-    with app.app_context():
-        engine = db.engine
-    seen: list[str] = []
-
-    def spy(*args: object) -> None:
-        seen.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", spy)
-    try:
-        call()
-    finally:
-        event.remove(engine, "before_cursor_execute", spy)
-    return len(seen)
 
 
 URL = "/author/studio/quizzes/basics-one/analysis"

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import event
-
-from course.extensions import db
+from tests.conftest import count_queries as count
 from tests.conftest import post_form
 from tests.web.test_learn import answer, start
 
@@ -14,22 +12,6 @@ from tests.web.test_learn import answer, start
 # summary and weekly snapshot (6 queries) and its xAPI statement (the trainee's cohorts, one query,
 # and the outbox row, one INSERT).
 BUDGET = {"path": 11, "module": 8, "step": 4, "answer": 24, "results": 10}
-
-
-def count(app, call) -> int:  # noqa: ANN001
-    with app.app_context():
-        engine = db.engine
-    seen: list[str] = []
-
-    def spy(*args: object) -> None:
-        seen.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", spy)
-    try:
-        call()
-    finally:
-        event.remove(engine, "before_cursor_execute", spy)
-    return len(seen)
 
 
 def test_trainee_pages_stay_within_their_query_budgets(trainee, course, app) -> None:  # noqa: ANN001
