@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from dataclasses import dataclass, field
+from functools import cache, cached_property, lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from course import content, engine
 from course.extensions import db
@@ -31,6 +31,9 @@ class ModuleInfo:
     quiz_slug: str | None
     max_attempts: int = 0  # the quiz's retake rule, which the engine must respect
     cooldown_hours: float = 0.0
+    # The reader's text, rendered once at import: kept with the course so a page view reads no row.
+    html: str = field(default="", repr=False, compare=False)
+    toc: tuple[dict[str, Any], ...] = field(default=(), repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -100,16 +103,19 @@ class Course:
 
 def _revision() -> tuple[int, ...]:
     """Return numbers that change whenever the current content does, in one query."""
-    row = db.session.execute(
-        select(
-            select(func.coalesce(func.max(ModuleVersion.id), 0)).scalar_subquery(),
-            select(func.coalesce(func.max(QuizVersion.id), 0)).scalar_subquery(),
-            select(func.coalesce(func.max(ContentSet.id), 0)).scalar_subquery(),
-            select(func.count(Module.id)).where(Module.retired).scalar_subquery(),
-            select(func.count(Quiz.id)).where(Quiz.retired).scalar_subquery(),
-        )
-    ).one()
-    return tuple(row)
+    return tuple(db.session.execute(_revision_query()).one())
+
+
+@cache
+def _revision_query() -> Select:
+    """Build _revision()'s query once per process: every request runs it."""
+    return select(
+        select(func.coalesce(func.max(ModuleVersion.id), 0)).scalar_subquery(),
+        select(func.coalesce(func.max(QuizVersion.id), 0)).scalar_subquery(),
+        select(func.coalesce(func.max(ContentSet.id), 0)).scalar_subquery(),
+        select(func.count(Module.id)).where(Module.retired).scalar_subquery(),
+        select(func.count(Quiz.id)).where(Quiz.retired).scalar_subquery(),
+    )
 
 
 _cache: dict[tuple[int, ...], Course] = {}
@@ -180,6 +186,8 @@ def _info(slug: str, version: ModuleVersion, quiz: Any) -> ModuleInfo:
         quiz.slug if quiz else None,
         quiz.max_attempts if quiz else 0,
         quiz.cooldown_hours if quiz else 0.0,
+        version.html,
+        tuple(version.toc or ()),
     )
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, String, bindparam, cast, exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from course import engine
@@ -19,12 +22,11 @@ from course.models import (
     JudgingRules,
     LearnerState,
     ModuleProgress,
-    ModuleVersion,
     Role,
     User,
 )
 from course.models.types import utcnow
-from course.services import ServiceError, catalogue, statements, summaries
+from course.services import ServiceError, statements, summaries
 from course.services.catalogue import Course, ModuleInfo
 
 # Reading time counted for one visit is capped: a tab left open overnight is not study.
@@ -92,7 +94,7 @@ def state(user_id: int, course: Course) -> engine.LearnerState:
     return _fresh_state(user_id, course, db.session.get(LearnerState, user_id))
 
 
-def is_current(row: LearnerState, course: Course) -> bool:
+def is_current(row: LearnerState | Learner, course: Course) -> bool:
     """Tell whether a stored state was made by this engine under the current content."""
     return row.params_hash == course.params_hash and row.engine_version == engine.ENGINE_VERSION
 
@@ -103,6 +105,78 @@ def _fresh_state(
     if row is not None and is_current(row, course):
         return engine.LearnerState.from_json(row.state)
     return course.engine.replay(_history(user_id, exclude))
+
+
+@dataclass(frozen=True)
+class Learner:
+    """What the trainee's pages need to know of the trainee, read in one round trip."""
+
+    user_id: int
+    started: bool  # has recorded anything at all (else the welcome page is due)
+    skipped_placement: bool
+    state_json: dict | None  # the stored engine state, with what made it
+    engine_version: str | None
+    params_hash: str | None
+    rules: engine.CohortRules | None
+
+    def state(self, course: Course) -> engine.LearnerState:
+        """Return the engine state, replaying history if the engine or content changed."""
+        if self.state_json is not None and is_current(self, course):
+            return engine.LearnerState.from_json(self.state_json)
+        return course.engine.replay(_history(self.user_id))
+
+    def policy(self, course: Course) -> engine.Engine:
+        """Return the engine that recommends for this trainee (placement skipped or not)."""
+        return course.engine_after_skip if self.skipped_placement else course.engine
+
+
+def learner(user_id: int) -> Learner:
+    """Read the trainee's stored state, cohort rules and target date, and whether they have
+    started or skipped the placement check, in one query."""
+    row = db.session.execute(_learner_query(), {"user_id": user_id}).one()
+    started, skipped, state_json, version, params_hash, rule_text, target = row
+    return Learner(
+        user_id, started, skipped, state_json, version, params_hash, parse_rules(rule_text, target)
+    )
+
+
+@cache
+def _learner_query() -> Select:
+    """Build learner()'s query once per process (building it costs more than running it)."""
+    user_id = bindparam("user_id")
+    cohorts = select(CohortMember.cohort_id).where(CohortMember.user_id == user_id)
+    stored = [
+        select(column).where(LearnerState.user_id == user_id).scalar_subquery()
+        for column in (LearnerState.state, LearnerState.engine_version, LearnerState.params_hash)
+    ]
+    return select(
+        exists().where(Event.user_id == user_id),
+        exists().where(Event.user_id == user_id, Event.kind == "placement-skipped"),
+        *stored,
+        select(func.aggregate_strings(RULE_LINE, "\n"))
+        .where(CohortRule.cohort_id.in_(cohorts))
+        .scalar_subquery(),
+        select(func.min(Cohort.target_date)).where(Cohort.id.in_(cohorts)).scalar_subquery(),
+    )
+
+
+# A cohort rule as one line of text, "id:kind:slug": a trainee's rules travel as one column.
+RULE_LINE = cast(CohortRule.id, String) + ":" + CohortRule.kind + ":" + CohortRule.module_slug
+
+
+def parse_rules(text: str | None, target: date | None) -> engine.CohortRules | None:
+    """Build merged cohort rules from "id:kind:slug" lines (rule order kept, repeats dropped)."""
+    rows = sorted(
+        (int(number), kind, slug)
+        for number, kind, slug in (line.split(":", 2) for line in (text or "").splitlines())
+    )
+    if not rows and target is None:
+        return None
+    return engine.CohortRules(
+        required=tuple(dict.fromkeys(s for _, k, s in rows if k == "required")),
+        pinned=tuple(dict.fromkeys(s for _, k, s in rows if k == "pinned")),
+        target_date=target,
+    )
 
 
 def _history(user_id: int, exclude: int | None = None) -> list[engine.Event]:
@@ -250,14 +324,28 @@ class Path:
         done = {s.module_id for s in self.statuses if s.status == "done"}
         return [m for m in (self.rules.required if self.rules else ()) if m not in done]
 
+    def by_track(self, course: Course) -> list[tuple[dict, list[tuple[ModuleInfo, Any]]]]:
+        """Group the modules' statuses by track, in course order (tracks with none left out)."""
+        groups: dict[str, list[tuple[ModuleInfo, Any]]] = {}
+        for status in self.statuses:
+            info = course.module(status.module_id)
+            if info is not None:
+                groups.setdefault(info.track, []).append((info, status))
+        return [(t, groups[t["id"]]) for t in course.tracks if t["id"] in groups]
 
-def my_path(user: User, course: Course) -> Path:
+    def counts(self) -> dict[str, int]:
+        """Count the modules by status."""
+        return dict(Counter(s.status for s in self.statuses))
+
+
+def my_path(user: User, course: Course, who: Learner | None = None) -> Path:
     """Compute the trainee's path: mastery, the next step and why, every module's status."""
     now = utcnow()
-    current = state(user.id, course)
-    rules = cohort_rules(user.id)
+    who = who or learner(user.id)
+    current = who.state(course)
+    rules = who.rules
     progress_rows = progress(user.id)
-    policy = course.engine_after_skip if placement_skipped(user.id) else course.engine
+    policy = who.policy(course)
     return Path(
         current,
         course.engine.mastery(current, now),
@@ -270,23 +358,6 @@ def my_path(user: User, course: Course) -> Path:
     )
 
 
-def placement_skipped(user_id: int) -> bool:
-    """Tell whether the trainee chose to skip the placement check."""
-    return (
-        db.session.scalar(
-            select(Event.id)
-            .where(Event.user_id == user_id, Event.kind == "placement-skipped")
-            .limit(1)
-        )
-        is not None
-    )
-
-
-def is_new(user_id: int) -> bool:
-    """Tell whether the trainee has done nothing yet (the welcome page is due)."""
-    return db.session.scalar(select(Event.id).where(Event.user_id == user_id).limit(1)) is None
-
-
 def skip_placement(user: User, course: Course) -> None:
     """Record that the trainee skipped the placement check for now."""
     add_event(user.id, "placement-skipped", course)
@@ -297,8 +368,7 @@ def skip_placement(user: User, course: Course) -> None:
 class ModulePage:
     """What the module reader shows."""
 
-    info: ModuleInfo
-    version: ModuleVersion
+    info: ModuleInfo  # its text too (html, toc), kept with the course
     status: engine.ModuleStatus
     previous: ModuleInfo | None
     next: ModuleInfo | None
@@ -311,8 +381,8 @@ class Locked(ServiceError):
 
 def module_status(user: User, slug: str, course: Course) -> engine.ModuleStatus:
     """Return where a module stands on the trainee's path."""
-    current = state(user.id, course)
-    path = course.engine.path(current, utcnow(), cohort_rules(user.id))
+    who = learner(user.id)
+    path = course.engine.path(who.state(course), utcnow(), who.rules)
     return next(s for s in path if s.module_id == slug)
 
 
@@ -326,8 +396,7 @@ def ensure_open(user: User, slug: str, course: Course) -> None:
 def module_page(user: User, slug: str, course: Course) -> ModulePage | None:
     """Return the reader's page for a module (reading it writes nothing)."""
     info = course.module(slug)
-    version = catalogue.module_version(slug) if info else None
-    if info is None or version is None:
+    if info is None:
         return None
     status = module_status(user, slug, course)
     index = course.modules.index(info)
@@ -335,7 +404,16 @@ def module_page(user: User, slug: str, course: Course) -> ModulePage | None:
         course.modules[index - 1] if index else None,
         next(iter(course.modules[index + 1 :]), None),
     )
-    return ModulePage(info, version, status, *neighbours, progress(user.id).get(slug))
+    row = db.session.scalar(_progress_query(), {"user_id": user.id, "slug": slug})
+    return ModulePage(info, status, *neighbours, row)
+
+
+@cache
+def _progress_query() -> Select:
+    return select(ModuleProgress).where(
+        ModuleProgress.user_id == bindparam("user_id"),
+        ModuleProgress.module_slug == bindparam("slug"),
+    )
 
 
 def histories(user_ids: Iterable[int] | None = None) -> dict[int, list[engine.Event]]:

@@ -43,13 +43,17 @@ class Played:
         return self.quiz.step(self.attempt.current_step)
 
 
-def load(user: User, attempt_id: int) -> Played:
-    """Return the user's own attempt with its quiz; anyone else's is not found."""
-    row = db.session.execute(
+def load(user: User, attempt_id: int, lock: bool = False) -> Played:
+    """Return the user's own attempt with its quiz; anyone else's is not found. With lock, the
+    attempt's row is locked to the end of the transaction (answering takes it so)."""
+    query = (
         select(Attempt, QuizVersion)
         .join(QuizVersion, QuizVersion.id == Attempt.quiz_version_id)
         .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
-    ).one_or_none()
+    )
+    if lock:  # and see what the transaction before us wrote
+        query = query.with_for_update(of=Attempt).execution_options(populate_existing=True)
+    row = db.session.execute(query).one_or_none()
     if row is None:
         raise NotFound()
     attempt, version = row
@@ -120,10 +124,17 @@ def check_retake(version: QuizVersion, previous: list[Attempt]) -> None:
 
 
 def answer(
-    user: User, attempt_id: int, step_id: str, response: object, course: Course
-) -> tuple[Played, Answer | None]:
-    """Record the answer to the current step once; a replayed or stale answer records nothing."""
-    played = _locked(user, attempt_id)
+    user: User,
+    attempt_id: int,
+    step_id: str,
+    response: object,
+    course: Course,
+    played: Played | None = None,
+) -> tuple[Played, int | None]:
+    """Record the answer to the current step once and return its position; a replayed or stale
+    answer records nothing (None). `played` is the attempt as load(lock=True) gave it, if the
+    caller has it already."""
+    played = played or load(user, attempt_id, lock=True)
     attempt = played.attempt
     if attempt.status != "in-progress" or attempt.current_step != step_id:
         return played, None  # replayed, double-clicked, or an old page: nothing to record
@@ -142,15 +153,15 @@ def answer(
     attempt.current_step = content.resolve(
         played.quiz, graded_answers(attempt.answers, graded.next)
     )
-    earlier = _earlier_answers(attempt)
-    repeat = (step_id, _key(response)) in earlier
+    earlier = _earlier(attempt)
+    repeat = (step_id, _key(response)) in earlier.answers
     quiz_ref, now = _quiz_ref(played, course), utcnow()
     statements.answered(user.id, quiz_ref, played.quiz.step(step_id), response, graded, now)
     learning.add_event(
         user.id,
         "choice-made",
         course,
-        _observations(played, graded, repeat),
+        _observations(played, graded, repeat, _source(played, earlier)),
         module_slug=played.quiz.module,
         attempt_id=attempt.id,
         at=now,
@@ -158,8 +169,9 @@ def answer(
     )
     if isinstance(played.quiz.step(attempt.current_step), content.Ending):
         _finish(user, played, course, earlier, quiz_ref)
+    position = row.position  # read before the commit expires it
     db.session.commit()
-    return played, row
+    return played, position
 
 
 def shown(step: content.Step, attempt: Attempt) -> list:
@@ -171,50 +183,32 @@ def shown(step: content.Step, attempt: Attempt) -> list:
     return list(content.shown_order(step, attempt.seed))
 
 
-def _locked(user: User, attempt_id: int) -> Played:
-    """Load the attempt with its row locked, so concurrent answers run one after the other."""
-    row = db.session.scalar(
-        select(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)  # see what the transaction before us wrote
-    )
-    if row is None:
-        raise NotFound()
-    version = db.session.get(QuizVersion, row.quiz_version_id)
-    return Played(row, catalogue_service.parsed_quiz(version), version)
+@dataclass(frozen=True)
+class Earlier:
+    """What the trainee did in earlier attempts at the quiz, read in one query."""
+
+    answers: set[tuple[str, str]]  # (step, response) of every earlier answer
+    passed: bool  # an earlier attempt passed: a new one is a review
 
 
-def _source(played: Played) -> str:
-    """Say what kind of evidence an attempt gives: placement, scenario, or review (a replay)."""
-    if played.quiz.placement:
-        return "placement"
-    attempt = played.attempt
-    passed_before = db.session.scalar(
-        select(Attempt.id)
-        .where(
-            Attempt.user_id == attempt.user_id,
-            Attempt.quiz_id == attempt.quiz_id,
-            Attempt.number < attempt.number,
-            Attempt.passed.is_(True),
-        )
-        .limit(1)
-    )
-    return "review" if passed_before else "scenario"
-
-
-def _earlier_answers(attempt: Attempt) -> set[tuple[str, str]]:
-    """Return (step, response) of every answer the trainee gave in earlier attempts at the quiz."""
+def _earlier(attempt: Attempt) -> Earlier:
     rows = db.session.execute(
-        select(Answer.step_id, Answer.response)
+        select(Answer.step_id, Answer.response, Attempt.passed)
         .join(Attempt, Attempt.id == Answer.attempt_id)
         .where(
             Attempt.user_id == attempt.user_id,
             Attempt.quiz_id == attempt.quiz_id,
             Attempt.number < attempt.number,
         )
-    )
-    return {(step_id, _key(response)) for step_id, response in rows}
+    ).all()
+    return Earlier({(step_id, _key(r)) for step_id, r, _ in rows}, any(p for *_, p in rows))
+
+
+def _source(played: Played, earlier: Earlier) -> str:
+    """Say what kind of evidence an attempt gives: placement, scenario, or review (a replay)."""
+    if played.quiz.placement:
+        return "placement"
+    return "review" if earlier.passed else "scenario"
 
 
 def _key(response: object) -> str:
@@ -223,9 +217,8 @@ def _key(response: object) -> str:
 
 
 def _observations(
-    played: Played, graded: content.Graded, repeat: bool
+    played: Played, graded: content.Graded, repeat: bool, source: str
 ) -> tuple[engine.Observation, ...]:
-    source = _source(played)
     now = utcnow()
     return engine.per_step(
         [
@@ -263,7 +256,7 @@ def _finish(
     user: User,
     played: Played,
     course: Course,
-    earlier: set[tuple[str, str]],
+    earlier: Earlier,
     quiz_ref: xapi.QuizRef,
 ) -> None:
     attempt, quiz = played.attempt, played.quiz
@@ -311,9 +304,9 @@ def _finish(
     )
 
 
-def _fresh(attempt: Attempt, earlier: set[tuple[str, str]]) -> bool:
+def _fresh(attempt: Attempt, earlier: Earlier) -> bool:
     """Say whether an attempt gave any answer the trainee had not given before to that step."""
-    return any((a.step_id, _key(a.response)) not in earlier for a in attempt.answers)
+    return any((a.step_id, _key(a.response)) not in earlier.answers for a in attempt.answers)
 
 
 def _plain(response: object) -> object:

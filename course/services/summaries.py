@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from itertools import groupby
 
-from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy import Select, bindparam, delete, event, exists, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -31,6 +32,7 @@ from course.models import (
     LearnerSummary,
     LearnerWeek,
     ModuleProgress,
+    User,
 )
 from course.models.types import utcnow
 from course.services import learning
@@ -253,14 +255,11 @@ def compute(
     missing = [uid for uid in ids if uid not in known]
     states = {uid: state for uid, (state, _) in known.items()}
     states.update(states_of(missing, course) if missing else {})
-    skipped = set(
-        db.session.scalars(
-            select(Event.user_id)
-            .where(Event.user_id.in_(ids), Event.kind == "placement-skipped")
-            .distinct()
-        )
-    )
-    rules = rules_of(ids)
+    facts = {row[0]: row[1:] for row in db.session.execute(_facts_query(), {"ids": ids})}
+    skipped = {uid for uid, f in facts.items() if f[0]}
+    rules = {uid: r for uid, f in facts.items() if (r := learning.parse_rules(f[1], f[2]))}
+    reading = {uid: (f[3], f[4]) for uid, f in facts.items()}
+    tries = {uid: (f[5], f[6]) for uid, f in facts.items()}
     activity = {uid: at for uid, (_, at) in known.items()}
     if missing:
         activity.update(
@@ -270,30 +269,6 @@ def compute(
                 .group_by(Event.user_id)
             ).all()
         )
-    reading = {
-        uid: (done, secs)
-        for uid, done, secs in db.session.execute(
-            select(
-                ModuleProgress.user_id,
-                func.count(ModuleProgress.completed_at),
-                func.coalesce(func.sum(ModuleProgress.seconds), 0),
-            )
-            .where(ModuleProgress.user_id.in_(ids))
-            .group_by(ModuleProgress.user_id)
-        )
-    }
-    tries = {
-        uid: (n, p)
-        for uid, n, p in db.session.execute(
-            select(
-                Attempt.user_id,
-                func.count(Attempt.id),
-                func.count(Attempt.id).filter(Attempt.passed.is_(True)),
-            )
-            .where(Attempt.user_id.in_(ids), Attempt.status == "finished")
-            .group_by(Attempt.user_id)
-        )
-    }
     return {
         uid: _compute(
             states[uid],
@@ -307,6 +282,34 @@ def compute(
         )
         for uid in ids
     }
+
+
+@cache
+def _facts_query() -> Select:
+    """Per trainee, in one query: placement skipped, cohort rules and target date (as
+    learning.parse_rules reads them), modules read and seconds, attempts finished and passed."""
+    uid = User.id
+    finished = (Attempt.user_id == uid, Attempt.status == "finished")
+    return select(
+        uid,
+        exists().where(Event.user_id == uid, Event.kind == "placement-skipped"),
+        select(func.aggregate_strings(learning.RULE_LINE, "\n"))
+        .join(CohortMember, CohortMember.cohort_id == CohortRule.cohort_id)
+        .where(CohortMember.user_id == uid)
+        .scalar_subquery(),
+        select(func.min(Cohort.target_date))
+        .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+        .where(CohortMember.user_id == uid)
+        .scalar_subquery(),
+        select(func.count(ModuleProgress.completed_at))
+        .where(ModuleProgress.user_id == uid)
+        .scalar_subquery(),
+        select(func.coalesce(func.sum(ModuleProgress.seconds), 0))
+        .where(ModuleProgress.user_id == uid)
+        .scalar_subquery(),
+        select(func.count(Attempt.id)).where(*finished).scalar_subquery(),
+        select(func.count(Attempt.id)).where(*finished, Attempt.passed.is_(True)).scalar_subquery(),
+    ).where(uid.in_(bindparam("ids", expanding=True)))
 
 
 def _compute(

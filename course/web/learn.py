@@ -21,9 +21,10 @@ bp = audience(Blueprint("learn", __name__, url_prefix="/learn"), Role.TRAINEE)
 @bp.get("/")
 def path() -> str | Response:
     course = catalogue.current()
-    if learning.is_new(current_user.id) and course.placement_slug:
+    who = learning.learner(current_user.id)
+    if not who.started and course.placement_slug:
         return redirect(url_for("learn.welcome"))
-    view = learning.my_path(current_user, course)
+    view = learning.my_path(current_user, course, who)
     return render_template(
         "learn/path.html", course=course, path=view, unfinished=scenarios.unfinished(current_user)
     )
@@ -123,19 +124,19 @@ def attempt(attempt_id: int) -> str:
 
 @bp.post("/attempts/<int:attempt_id>")
 def answer(attempt_id: int) -> str | Response:
-    played = scenarios.load(current_user, attempt_id)
+    played = scenarios.load(current_user, attempt_id, lock=True)
     form = AnswerForm()
     if not form.validate_on_submit() or played.step is None or form.step.data != played.step.id:
         return redirect(url_for("learn.attempt", attempt_id=attempt_id))  # stale or replayed
     try:
         response = read_response(played.step, request.form)
-        played, row = scenarios.answer(
-            current_user, attempt_id, form.step.data, response, catalogue.current()
+        played, position = scenarios.answer(
+            current_user, attempt_id, form.step.data, response, catalogue.current(), played
         )
     except (ValueError, content.InvalidResponse) as error:
         return render_template("learn/step.html", played=played, form=form, error=str(error)), 422
-    if row is not None and played.quiz.feedback == "immediate":
-        return redirect(url_for("learn.feedback", attempt_id=attempt_id, position=row.position))
+    if position is not None and played.quiz.feedback == "immediate":
+        return redirect(url_for("learn.feedback", attempt_id=attempt_id, position=position))
     return redirect(url_for("learn.attempt", attempt_id=attempt_id))
 
 
