@@ -1,7 +1,7 @@
 """Paired load runs: each trainee page against a Flask hello page, both under gunicorn on loopback.
 
     .venv/bin/python bench/page_load.py [--database URL] [--workers 2] [--connections 16]
-                                        [--seconds 10] [--pairs 3]
+                                        [--seconds 10] [--pairs 3] [--pages path,module]
 
 Needs wrk (Debian package `wrk`). Imports the shipped course into a fresh database (a temporary
 SQLite file by default), logs a trainee and an administrator in over HTTP with a fixed User-Agent
@@ -140,6 +140,9 @@ def check(url: str, cookie: str, method: str, body: str) -> None:
         raise RuntimeError(f"{method} {url} answered {status} {location}: not measuring it")
 
 
+PAGES = ("path", "module", "step", "post", "cohort")
+
+
 def main() -> None:
     """Prepare, serve, measure every page against hello, print a table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -148,6 +151,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument(
+        "--pages", default=",".join(PAGES), help=f"some of {','.join(PAGES)} (default: all)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         env = {
@@ -195,19 +201,20 @@ def run(args: argparse.Namespace, base: str, hello: str, env: dict) -> None:
     answer = urllib.parse.urlencode({"step": step, "choice": choice, "csrf_token": token})
     admin.post("/admin/cohorts", {"name": "Load cohort"}, "/admin/cohorts")
     cohort = re.search(r'href="(/admin/cohorts/\d+)"', admin.get("/admin/cohorts")).group(1)
-    pages = [
-        ("My path", "GET", "/learn/", trainee, ""),
-        ("module", "GET", module, trainee, ""),
-        ("step GET", "GET", step_url, trainee, ""),
-        ("step POST (replayed answer)", "POST", step_url, trainee, answer),
-        ("cohort dashboard", "GET", cohort, admin, ""),
-    ]
+    pages = {
+        "path": ("My path", "GET", "/learn/", trainee, ""),
+        "module": ("module", "GET", module, trainee, ""),
+        "step": ("step GET", "GET", step_url, trainee, ""),
+        "post": ("step POST (replayed answer)", "POST", step_url, trainee, answer),
+        "cohort": ("cohort dashboard", "GET", cohort, admin, ""),
+    }
     database = (args.database or "sqlite").split(":")[0]
     print(f"gunicorn -w {args.workers} (sync), wrk -c{args.connections} -d{args.seconds}s, "
           f"median of {args.pairs} pairs, database {database}")  # fmt: skip
     print("| page | req/s | hello req/s | ratio | p50 ms | p95 ms | p99 ms | errors |")
     print("|---|---|---|---|---|---|---|---|")
-    for name, method, path, who, body in pages:
+    for key in args.pages.split(","):
+        name, method, path, who, body = pages[key]
         check(base + path, who.cookie(), method, body)
         pairs: list[tuple[dict, dict]] = []
         for _ in range(args.pairs):

@@ -372,7 +372,6 @@ class ModulePage:
     status: engine.ModuleStatus
     previous: ModuleInfo | None
     next: ModuleInfo | None
-    progress: ModuleProgress | None
 
 
 class Locked(ServiceError):
@@ -404,16 +403,7 @@ def module_page(user: User, slug: str, course: Course) -> ModulePage | None:
         course.modules[index - 1] if index else None,
         next(iter(course.modules[index + 1 :]), None),
     )
-    row = db.session.scalar(_progress_query(), {"user_id": user.id, "slug": slug})
-    return ModulePage(info, status, *neighbours, row)
-
-
-@cache
-def _progress_query() -> Select:
-    return select(ModuleProgress).where(
-        ModuleProgress.user_id == bindparam("user_id"),
-        ModuleProgress.module_slug == bindparam("slug"),
-    )
+    return ModulePage(info, status, *neighbours)
 
 
 def histories(user_ids: Iterable[int] | None = None) -> dict[int, list[engine.Event]]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
@@ -468,13 +468,25 @@ def _best_feedback(best: object) -> str:
     return ""
 
 
-def unfinished(user: User) -> list[tuple[Attempt, QuizVersion]]:
+@dataclass(frozen=True)
+class Unfinished:
+    """An attempt left part-way, as My path offers to resume it."""
+
+    attempt_id: int
+    title: str
+    started_at: datetime
+    answered: int
+
+
+def unfinished(user: User) -> list[Unfinished]:
     """Return the user's attempts still in progress, newest first, in one query."""
-    return list(
-        db.session.execute(
-            select(Attempt, QuizVersion)
-            .join(QuizVersion, QuizVersion.id == Attempt.quiz_version_id)
-            .where(Attempt.user_id == user.id, Attempt.status == "in-progress")
-            .order_by(Attempt.id.desc())
-        ).all()
+    answered = (
+        select(func.count(Answer.id)).where(Answer.attempt_id == Attempt.id).scalar_subquery()
     )
+    rows = db.session.execute(
+        select(Attempt.id, QuizVersion.title, Attempt.started_at, answered)
+        .join(QuizVersion, QuizVersion.id == Attempt.quiz_version_id)
+        .where(Attempt.user_id == user.id, Attempt.status == "in-progress")
+        .order_by(Attempt.id.desc())
+    )
+    return [Unfinished(*row) for row in rows]
