@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 from werkzeug.exceptions import NotFound
 
 from course import content, engine, xapi
@@ -34,6 +35,7 @@ class Played:
     attempt: Attempt
     quiz: content.Quiz
     version: QuizVersion
+    answered: int = 0  # answers given so far, counted when the attempt was loaded
 
     @property
     def step(self) -> content.Step | None:
@@ -46,18 +48,20 @@ class Played:
 def load(user: User, attempt_id: int, lock: bool = False) -> Played:
     """Return the user's own attempt with its quiz; anyone else's is not found. With lock, the
     attempt's row is locked to the end of the transaction (answering takes it so)."""
+    answered = select(func.count(Answer.id)).where(Answer.attempt_id == Attempt.id)
     query = (
-        select(Attempt, QuizVersion)
+        select(Attempt, QuizVersion, answered.scalar_subquery())
         .join(QuizVersion, QuizVersion.id == Attempt.quiz_version_id)
         .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
+        .options(defer(QuizVersion.source))  # the quiz comes parsed from the process's cache
     )
     if lock:  # and see what the transaction before us wrote
         query = query.with_for_update(of=Attempt).execution_options(populate_existing=True)
     row = db.session.execute(query).one_or_none()
     if row is None:
         raise NotFound()
-    attempt, version = row
-    return Played(attempt, catalogue_service.parsed_quiz(version), version)
+    attempt, version, count = row
+    return Played(attempt, catalogue_service.parsed_quiz(version), version, count)
 
 
 def attempts_for(user: User, quiz_id: int) -> list[Attempt]:
