@@ -30,6 +30,13 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+LIMITED_BLUEPRINTS = frozenset({"auth", "api"})  # the only routes with rate limits
+
+
+@limiter.request_filter
+def _not_limited() -> bool:
+    """Spare every other request the limiter's per-request bookkeeping (no limit applies)."""
+    return request.blueprint not in LIMITED_BLUEPRINTS
 
 
 def init_app(app: Flask) -> None:

@@ -191,6 +191,23 @@ limiter.reset()
 """
 
 
+def test_rate_limits_sit_only_where_the_limiter_looks(app):
+    """The limiter skips requests outside LIMITED_BLUEPRINTS: a limit put on any other route
+    would silently never apply, so every limited view must live in one of those blueprints."""
+    from pathlib import Path
+
+    from course.extensions import LIMITED_BLUEPRINTS
+
+    web = Path(__file__).resolve().parents[2] / "course" / "web"
+    limited = {
+        path.relative_to(web).as_posix()
+        for path in web.rglob("*.py")
+        if "limiter.limit(" in path.read_text()
+    }
+    assert limited == {"auth.py", "api/__init__.py"}
+    assert {app.blueprints[n].name for n in ("auth", "api")} == LIMITED_BLUEPRINTS
+
+
 def test_rate_limit_can_live_in_redis(tmp_path):
     import subprocess
     import sys
