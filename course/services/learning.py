@@ -75,7 +75,8 @@ def add_event(
 
 def keep_rules(course: Course) -> None:
     """Store the engine's input under its hash the first time the hash judges anyone."""
-    if db.session.get(JudgingRules, course.params_hash) is None:
+    stored = select(JudgingRules.params_hash).where(JudgingRules.params_hash == course.params_hash)
+    if db.session.scalar(stored) is None:  # (not the row itself: its catalogue is a large JSON)
         try:
             with db.session.begin_nested():  # another server may store the same hash first
                 db.session.add(
