@@ -119,6 +119,7 @@ class Learner:
     engine_version: str | None
     params_hash: str | None
     rules: engine.CohortRules | None
+    seconds: int = 0  # reading time, every module
 
     def state(self, course: Course) -> engine.LearnerState:
         """Return the engine state, replaying history if the engine or content changed."""
@@ -132,13 +133,12 @@ class Learner:
 
 
 def learner(user_id: int) -> Learner:
-    """Read the trainee's stored state, cohort rules and target date, and whether they have
-    started or skipped the placement check, in one query."""
+    """Read the trainee's stored state, cohort rules and target date, whether they have started
+    or skipped the placement check, and their reading time, in one query."""
     row = db.session.execute(_learner_query(), {"user_id": user_id}).one()
-    started, skipped, state_json, version, params_hash, rule_text, target = row
-    return Learner(
-        user_id, started, skipped, state_json, version, params_hash, parse_rules(rule_text, target)
-    )
+    started, skipped, state_json, version, params_hash, rule_text, target, seconds = row
+    rules = parse_rules(rule_text, target)
+    return Learner(user_id, started, skipped, state_json, version, params_hash, rules, seconds)
 
 
 @cache
@@ -158,6 +158,9 @@ def _learner_query() -> Select:
         .where(CohortRule.cohort_id.in_(cohorts))
         .scalar_subquery(),
         select(func.min(Cohort.target_date)).where(Cohort.id.in_(cohorts)).scalar_subquery(),
+        select(func.coalesce(func.sum(ModuleProgress.seconds), 0))
+        .where(ModuleProgress.user_id == user_id)
+        .scalar_subquery(),
     )
 
 
@@ -314,8 +317,7 @@ class Path:
     mastery: dict[str, float]
     recommendation: engine.Recommendation | None
     statuses: tuple[engine.ModuleStatus, ...]
-    progress: dict[str, ModuleProgress]
-    seconds: int
+    seconds: int  # reading time, every module
     rules: engine.CohortRules | None = None
     completion: engine.Completion | None = None
 
@@ -345,15 +347,13 @@ def my_path(user: User, course: Course, who: Learner | None = None) -> Path:
     who = who or learner(user.id)
     current = who.state(course)
     rules = who.rules
-    progress_rows = progress(user.id)
     policy = who.policy(course)
     return Path(
         current,
         course.engine.mastery(current, now),
         policy.recommend(current, now, rules),
         course.engine.path(current, now, rules),
-        progress_rows,
-        sum(p.seconds for p in progress_rows.values()),
+        who.seconds,
         rules,
         course.engine.completion(current, now, rules),
     )

@@ -9,7 +9,7 @@ from marshmallow import RAISE
 from sqlalchemy import select
 
 from course.extensions import db
-from course.models import Cohort, ModuleVersion, Role, User
+from course.models import Cohort, ModuleProgress, ModuleVersion, Role, User
 from course.services import catalogue, learning, oversight, reports
 from course.web.api import bp, roles
 from course.web.api import schemas as s
@@ -36,10 +36,11 @@ def trainee_progress(user_id: int) -> dict[str, Any]:
 def progress(user: User) -> dict[str, Any]:
     course = catalogue.current()
     path = learning.my_path(user, course)
+    rows = learning.progress(user.id)
     rec = path.recommendation
     return {
         "trainee": user,
-        "modules": [_module_row(course, path, status) for status in path.statuses],
+        "modules": [_module_row(course, rows, status) for status in path.statuses],
         "seconds": path.seconds,
         "complete": bool(path.completion and path.completion.complete),
         "left": list(path.completion.left) if path.completion else [],
@@ -57,8 +58,10 @@ def progress(user: User) -> dict[str, Any]:
     }
 
 
-def _module_row(course: catalogue.Course, path: learning.Path, status: Any) -> dict[str, Any]:
-    row = path.progress.get(status.module_id)
+def _module_row(
+    course: catalogue.Course, rows: dict[str, ModuleProgress], status: Any
+) -> dict[str, Any]:
+    row = rows.get(status.module_id)
     return {
         "slug": status.module_id,
         "title": course.module(status.module_id).title,
