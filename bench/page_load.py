@@ -135,7 +135,7 @@ def check(url: str, cookie: str, method: str, body: str) -> None:
             status, location = response.status, ""
     except urllib.error.HTTPError as error:
         status, location = error.code, error.headers.get("Location", "")
-    expected = 302 if method == "POST" or url.endswith("/login") else 200
+    expected = 302 if method == "POST" or urllib.parse.urlsplit(url).path == "/" else 200
     if status != expected or "/login" in location:
         raise RuntimeError(f"{method} {url} answered {status} {location}: not measuring it")
 
@@ -202,9 +202,9 @@ def run(args: argparse.Namespace, base: str, hello: str, env: dict) -> None:
     admin.post("/admin/cohorts", {"name": "Load cohort"}, "/admin/cohorts")
     cohort = re.search(r'href="(/admin/cohorts/\d+)"', admin.get("/admin/cohorts")).group(1)
     pages = {
-        # A signed-in request that does no page work: /login redirects the trainee home. What
-        # every signed-in page pays before its own work (session, user, security hooks).
-        "floor": ("floor: signed-in redirect", "GET", "/login", trainee, ""),
+        # A signed-in request that does no page work: the site root redirects the trainee to My
+        # path. What every signed-in page pays before its own work (session, user, hooks).
+        "floor": ("floor: signed-in redirect", "GET", "/", trainee, ""),
         "path": ("My path", "GET", "/learn/", trainee, ""),
         "module": ("module", "GET", module, trainee, ""),
         "step": ("step GET", "GET", step_url, trainee, ""),
