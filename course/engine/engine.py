@@ -330,10 +330,16 @@ def weakest_competency(
 
 
 def _remediation(engine: Engine, ev: QuizFinished, weakest: str) -> Remediation:
-    """Return the pending retry after a failed quiz, through a refresher when there is one."""
+    """Return the pending retry after a failed quiz: first a read of what teaches the weakest
+    competency most - the track's refresher, or the failed module itself when it teaches that
+    competency with more weight (a re-read then teaches more than the refresher) - then the retry.
+    """
     refresher = engine.refreshers.get(engine.competencies[weakest].track)
     if refresher is None or refresher == ev.module_id:
         refresher = _best_refresher(engine, weakest, ev.module_id)
+    failed = engine.modules[ev.module_id].weight(weakest)
+    if failed > (engine.modules[refresher].weight(weakest) if refresher else 0.0):
+        refresher = ev.module_id
     share = ev.per_competency.get(weakest, ev.score)
     stage = "refresher" if refresher else "retry"
     return Remediation(ev.module_id, weakest, refresher, ev.at, share, stage)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course.engine import Engine
+from course.engine import Engine, QuizFinished
 from course.engine.policy import (
     _fresh_gain,
     actionable,
@@ -96,3 +96,23 @@ def test_practice_is_the_best_visit_and_never_for_mastered_work(events: list, da
         teacher = best_teacher(snap, weakest)
         if teacher is not None:
             assert visit_gain(snap, ENGINE.modules[teacher]) <= chosen + 1e-9
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.sampled_from(("found-1", "sec-1", "sec-2", "capstone")),
+    st.sampled_from(("roles", "threat", "protect")),
+)
+def test_a_failure_is_remedied_by_what_teaches_its_weakest_competency_most(
+    module_id: str, weakest: str
+) -> None:
+    per = {c: (0.1 if c == weakest else 0.9) for c in ("roles", "threat", "protect")}
+    state = ENGINE.replay(
+        [QuizFinished(module_id=module_id, at=at(1), passed=False, score=0.3, per_competency=per)]
+    )
+    rem = state.remediation
+    failed_weight = ENGINE.modules[module_id].weight(weakest)
+    read = ENGINE.modules[rem.refresher].weight(weakest) if rem.refresher else 0.0
+    assert read >= failed_weight  # nothing that teaches it more was passed over
+    if rem.refresher is None:
+        assert failed_weight == 0.0 and rem.stage == "retry"
