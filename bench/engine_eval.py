@@ -15,7 +15,7 @@ catalogue in order, refreshers aside, each quiz retried while the retake rule al
 true mastery at the end, false mastery at the first mastery call, dead ends (recommendations the
 platform refuses), courses completed; placement precision and recall for the adaptive path.
 
-    .venv/bin/python bench/engine_eval.py                      # 200 trainees per cell (~6 min)
+    .venv/bin/python bench/engine_eval.py                      # 200 trainees per cell (~7 min)
     .venv/bin/python bench/engine_eval.py --trainees 40        # a quick look
     .venv/bin/python bench/engine_eval.py --content DIR        # another course folder
 """
