@@ -15,7 +15,7 @@ catalogue in order, refreshers aside, each quiz retried while the retake rule al
 true mastery at the end, false mastery at the first mastery call, dead ends (recommendations the
 platform refuses), courses completed; placement precision and recall for the adaptive path.
 
-    .venv/bin/python bench/engine_eval.py                      # 200 trainees per cell (~6 min)
+    .venv/bin/python bench/engine_eval.py                      # 200 trainees per cell (~7 min)
     .venv/bin/python bench/engine_eval.py --trainees 40        # a quick look
     .venv/bin/python bench/engine_eval.py --content DIR        # another course folder
 """
@@ -76,10 +76,20 @@ def summarise(kind: str, way: str, runs: list) -> dict:
         "complete": statistics.mean(
             run.engine.completion(run.state, run.now).complete for run in runs
         ),
-        "placement_recall": hits / max(sum(len(k) for k, _ in known), 1) if known else None,
-        "placement_precision": hits / max(sum(len(s) for _, s in known), 1) if known else None,
+        "placement_recall": _share(hits, sum(len(k) for k, _ in known)) if known else None,
+        "placement_precision": _share(hits, sum(len(s) for _, s in known)) if known else None,
         "placement_skipped": statistics.mean(len(s) for _, s in known) if known else None,
     }
+
+
+def _share(part: int, whole: int) -> float | None:
+    """Return part / whole, or None when there is nothing to take a share of."""
+    return part / whole if whole else None
+
+
+def _pct(value: float | None) -> str:
+    """Format a share, or a dash when there was nothing to measure."""
+    return "-" if value is None else f"{value:.1%}"
 
 
 def table(rows: list[dict]) -> str:
@@ -103,10 +113,10 @@ def placement_table(rows: list[dict]) -> str:
         "| learner | modules skipped | recall (known modules skipped) | precision (skips right) |"
     )
     lines = [
-        f"| {r['kind']} | {r['placement_skipped']:.1f} | {r['placement_recall']:.1%} | "
-        f"{r['placement_precision']:.1%} |"
+        f"| {r['kind']} | {r['placement_skipped']:.1f} | {_pct(r['placement_recall'])} | "
+        f"{_pct(r['placement_precision'])} |"
         for r in rows
-        if r["way"] == "adaptive" and r["placement_recall"] is not None
+        if r["way"] == "adaptive" and r["placement_skipped"] is not None
     ]
     return "\n".join([head, "|---|---|---|---|", *lines])
 

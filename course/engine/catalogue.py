@@ -28,7 +28,7 @@ class Params:
     slip: float = 0.10
     forget: float = 0.01
     threshold: float = 0.95
-    placement: float = 0.80  # P(mastered) from the placement check at which a module is skipped
+    placement: float = 0.90  # P(mastered) after the placement check at which a module is skipped
 
     def validate(self) -> Params:
         """Check every probability is in range and that mastery predicts success."""

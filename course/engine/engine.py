@@ -330,10 +330,16 @@ def weakest_competency(
 
 
 def _remediation(engine: Engine, ev: QuizFinished, weakest: str) -> Remediation:
-    """Return the pending retry after a failed quiz, through a refresher when there is one."""
+    """Return the pending retry after a failed quiz: first a read of what teaches the weakest
+    competency most - the track's refresher, or the failed module itself when it teaches that
+    competency with more weight (a re-read then teaches more than the refresher) - then the retry.
+    """
     refresher = engine.refreshers.get(engine.competencies[weakest].track)
     if refresher is None or refresher == ev.module_id:
         refresher = _best_refresher(engine, weakest, ev.module_id)
+    failed = engine.modules[ev.module_id].weight(weakest)
+    if failed > (engine.modules[refresher].weight(weakest) if refresher else 0.0):
+        refresher = ev.module_id
     share = ev.per_competency.get(weakest, ev.score)
     stage = "refresher" if refresher else "retry"
     return Remediation(ev.module_id, weakest, refresher, ev.at, share, stage)
@@ -347,20 +353,56 @@ def _best_refresher(engine: Engine, competency: str, failed: str) -> str | None:
     return None
 
 
-def placed(engine: Engine, state: LearnerState, competency: str, at: datetime) -> bool:
+def placed(
+    engine: Engine, state: LearnerState, competency: str, at: datetime, base: float | None = None
+) -> bool:
     """Say whether placement evidence shows a competency known well enough to skip its modules.
 
     The bar is the competency's `placement` level (below the mastery threshold: skipping a module
-    only moves the proof to the capstone) and at least MIN_GOOD weight of good answers.
+    only moves the proof to the capstone) and at least MIN_GOOD weight of good answers. The
+    posterior is taken under the learner's own base rate (see base_rate) when one is given.
     """
     cs = engine.competency_state(state, competency)
     estimate = engine.estimate(state, competency, at)
+    if base is not None:
+        estimate = reweigh(estimate, engine.params(competency).prior, base)
     return estimate >= engine.params(competency).placement and cs.good >= MIN_GOOD
+
+
+def reweigh(p: float, prior: float, base: float) -> float:
+    """Return the posterior p (reached from prior) recomputed from the base rate instead: the
+    evidence's likelihood ratio is odds(p) / odds(prior), whatever the prior was."""
+    p, prior = (min(max(x, 1e-9), 1.0 - 1e-9) for x in (p, prior))
+    odds = base / (1.0 - base) * (p / (1.0 - p)) / (prior / (1.0 - prior))
+    return odds / (1.0 + odds)
+
+
+# The learner's own base rate is estimated with this many pseudo-competencies at the course prior,
+# so that a handful of lucky answers cannot talk the whole course away.
+BASE_PSEUDO = 4.0
+BASE_ROUNDS = 50
+
+
+def base_rate(engine: Engine, state: LearnerState, at: datetime) -> float:
+    """Estimate the share of the course's competencies this learner already holds, from the
+    evidence on all of them (EM over a two-level model: each competency is held with the learner's
+    base rate; the course prior is the population's). Officers who hold much of the course are
+    common among trainees and are exactly whom placement is for; the per-competency prior alone
+    treats each of them as a newcomer."""
+    priors = {c: engine.params(c).prior for c in engine.competencies}
+    estimates = {c: engine.estimate(state, c, at) for c in engine.competencies}
+    pull = sum(priors.values()) / len(priors)
+    base = pull
+    for _ in range(BASE_ROUNDS):
+        held = sum(reweigh(estimates[c], priors[c], base) for c in priors)
+        base = (held + BASE_PSEUDO * pull) / (len(priors) + BASE_PSEUDO)
+    return base
 
 
 def _apply_placement(engine: Engine, state: LearnerState, ev: PlacementFinished) -> LearnerState:
     """Mark placement done and freeze the modules it showed the learner can skip."""
-    known = {c for c in engine.competencies if placed(engine, state, c, ev.at)}
+    base = base_rate(engine, state, ev.at)
+    known = {c for c in engine.competencies if placed(engine, state, c, ev.at, base)}
     # A capstone is the track's final assessment: placement never waives it. A module is skipped
     # when placement showed every competency it mainly teaches (weight PLACEMENT_MAIN or more).
     skipped = tuple(

@@ -76,17 +76,22 @@ def _pinned(d: Mapping[str, Any], n: Names, now: datetime) -> str:
 
 
 def _remediation(d: Mapping[str, Any], n: Names, now: datetime) -> str:
-    """Explain a refresher after a failed quiz."""
-    return (
+    """Explain a refresher (or a re-read of the failed module) after a failed quiz."""
+    head = (
         f"{n.comp(d['competency'])} was your weakest area in {n.module(d['failed'])} on "
-        f"{when(d['failed_at'], now)} ({pct(d['share'])}): {n.module(d['module'])} "
-        "refreshes it before you retry."
+        f"{when(d['failed_at'], now)} ({pct(d['share'])}): "
     )
+    if d["module"] == d["failed"]:
+        return f"{head}read {n.module(d['module'])} again before you retry; it teaches it most."
+    return f"{head}{n.module(d['module'])} refreshes it before you retry."
 
 
 def _retry(d: Mapping[str, Any], n: Names, now: datetime) -> str:
     """Explain a retry of a failed quiz."""
-    start = f"You have read {n.module(d['refresher'])}: retry" if d.get("refresher") else "Retry"
+    refresher = d.get("refresher")
+    start = f"You have read {n.module(refresher)}: retry" if refresher else "Retry"
+    if refresher == d["module"]:
+        start = "You have read it again: retry"
     return (
         f"{start} {n.module(d['module'])}, which you did not pass on {when(d['failed_at'], now)} "
         f"(weakest: {n.comp(d['competency'])})."

@@ -380,11 +380,15 @@ def _required(snap: Snapshot) -> Recommendation | None:
 def _review(snap: Snapshot) -> Recommendation | None:
     """Recommend reviewing the weakest competency whose mastery decayed below threshold.
 
-    While new material remains, a UTC day that already had a review gets no second one, so fast
-    forgetting cannot starve the course; once the material is done, every due review comes first.
+    Only while new material remains, and then one a UTC day, so fast forgetting cannot starve the
+    course. Once the material is done, practice ranks every module by what a visit teaches, and a
+    decayed competency is one of those it counts: a read with its scenario teaches twice what a
+    replay does.
     """
+    if _fresh_gain(snap) is None:
+        return None
     last = snap.state.last_review_at
-    if last is not None and last.date() == snap.now.date() and _fresh_gain(snap) is not None:
+    if last is not None and last.date() == snap.now.date():
         return None
     for comp in review_due(snap):
         module_id = review_teacher(snap, comp)
@@ -457,26 +461,74 @@ def _prereq_data(snap: Snapshot, prereq: Prereq) -> dict[str, Any]:
 
 
 def _practice(snap: Snapshot) -> Recommendation | None:
-    """When no fresh module helps, practise the weakest competency with its best module."""
+    """When no fresh module helps, the visit that teaches most: the actionable module with the
+    largest expected gain per visit over the non-mastered competencies that have rested a day.
+
+    Past the course material this is where the remaining visits go, so it ranks every module the
+    platform accepts (done ones included) rather than the weakest competency's best teacher: a
+    module that teaches several open competencies beats one that teaches one. When none is
+    actionable, the step that unlocks the weakest competency's best teacher.
+    """
+    modules = [
+        m for m in snap.engine.catalogue.modules if not spent(snap, m.id) and actionable(snap, m.id)
+    ]
+    best, best_gain = None, 1e-12
+    for module in modules:
+        value = visit_gain(snap, module)
+        if value > best_gain + 1e-12:
+            best, best_gain = module, value
+    if best is not None:
+        comp = max(
+            _open_rested(snap, best),
+            key=lambda cw: cw[1] * snap.engine.params(cw[0]).learn * (1.0 - snap.mastery[cw[0]]),
+        )[0]
+        return _practice_recommendation(snap, best.id, comp)
+    return _unlock_practice(snap)
+
+
+def _open_rested(snap: Snapshot, module: ModuleSpec) -> list[tuple[str, float]]:
+    """Return a module's (competency, weight) pairs not mastered and rested a day."""
+    return [(c, w) for c, w in module.competencies if not snap.mastered(c) and rested(snap, c)]
+
+
+def visit_gain(snap: Snapshot, module: ModuleSpec) -> float:
+    """Return the expected gain of a visit to a module: its read, and its scenario when the
+    platform starts it, are one learning opportunity each (as apply counts them) over its
+    non-mastered competencies that have rested."""
+    per = sum(
+        w * snap.engine.params(c).learn * (1.0 - snap.mastery[c])
+        for c, w in _open_rested(snap, module)
+    )
+    plays = module.has_quiz and (module.id not in snap.state.completed or playable(snap, module.id))
+    return per * (2.0 if plays else 1.0)
+
+
+def _unlock_practice(snap: Snapshot) -> Recommendation | None:
+    """Practise the weakest rested competency by the step that unlocks its best teacher."""
     weakest = sorted(
         (p, c) for c, p in snap.mastery.items() if not snap.mastered(c) and rested(snap, c)
     )
-    for p, comp in weakest:
+    for _, comp in weakest:
         target = best_teacher(snap, comp)
         if target is None and snap.engine.teachers[comp]:
             target = unlock_step(snap, snap.engine.teachers[comp][0])
         if target is not None:
-            return make(
-                snap,
-                target,
-                "next",
-                "practice",
-                module=target,
-                competency=comp,
-                mastery=p,
-                threshold=snap.threshold(comp),
-            )
+            return _practice_recommendation(snap, target, comp)
     return None
+
+
+def _practice_recommendation(snap: Snapshot, module_id: str, comp: str) -> Recommendation:
+    """Explain practice by the competency it serves most."""
+    return make(
+        snap,
+        module_id,
+        "next",
+        "practice",
+        module=module_id,
+        competency=comp,
+        mastery=snap.mastery[comp],
+        threshold=snap.threshold(comp),
+    )
 
 
 def _capstone(snap: Snapshot) -> Recommendation | None:

@@ -60,7 +60,7 @@ def test_a_locked_refresher_is_skipped_for_the_retry() -> None:
     engine = with_modules(
         base,
         sec_ref={
-            "competencies": (("roles", 0.6), ("threat", 0.6)),
+            "competencies": (("roles", 1.0), ("threat", 0.6)),
             "prerequisites": (Prereq(module="found-1"),),
         },
     )
@@ -92,7 +92,7 @@ def test_a_retry_stays_pending_through_a_failed_refresher() -> None:
     events = [
         ModuleCompleted(module_id="found-1", at=at(0)),
         quiz("found-1", 0.1, True),
-        *failed("sec-1", 1, {"threat": 0.2, "protect": 0.5}),
+        *failed("sec-1", 1, {"threat": 0.5, "protect": 0.2}),
         ModuleCompleted(module_id="sec-ref", at=at(1, 40)),
         quiz("sec-ref", 1.1, False, {"threat": 0.3}),
     ]
@@ -118,7 +118,7 @@ def test_a_cooldown_sends_the_learner_elsewhere_then_back() -> None:
     events = [
         ModuleCompleted(module_id="found-1", at=at(0)),
         quiz("found-1", 0.01, True),
-        *failed("sec-1", 1, {"threat": 0.2}),
+        *failed("sec-1", 1, {"threat": 0.5, "protect": 0.2}),
         ModuleCompleted(module_id="sec-ref", at=at(1, 40)),
     ]
     state = engine.replay(events)

@@ -71,13 +71,17 @@ def test_path_changes_after_a_failed_then_a_passed_scenario(engine: Engine) -> N
     )
     state = engine.replay(placement + failed)
     rec = engine.recommend(state, at(1, 30))
-    assert (rec.kind, rec.module_id) == ("remediation", "sec-ref")
+    # sec-1 teaches threat at 1.0, the refresher at 0.6: reading sec-1 again teaches it more
+    assert (rec.kind, rec.module_id) == ("remediation", "sec-1")
+    assert rec.text.endswith(
+        "read Threats to the table again before you retry; it teaches it most."
+    )
     assert (
         dict((s.module_id, s.status) for s in engine.path(state, at(1, 30)))["sec-1"]
         == "in-progress"
     )
 
-    refresher = [ModuleCompleted(module_id="sec-ref", at=at(1, 40))]
+    refresher = [ModuleCompleted(module_id="sec-1", at=at(1, 40))]
     state = engine.replay(placement + failed + refresher)
     assert (
         engine.recommend(state, at(1, 45)).kind,

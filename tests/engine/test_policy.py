@@ -109,15 +109,16 @@ def test_failed_quiz_sends_to_the_refresher_then_a_retry(engine: Engine) -> None
         at=at(1),
         passed=False,
         score=0.4,
-        per_competency={"threat": 0.2, "protect": 0.5},
+        per_competency={"threat": 0.5, "protect": 0.2},
     )
     state = engine.replay(
         [*passed("found-1", 0), ModuleCompleted(module_id="sec-1", at=at(1)), failed]
     )
     rec = engine.recommend(state, at(1))
+    # sec-1 teaches protect at 0.3 only, the refresher at 0.6: the refresher teaches it more
     assert (rec.module_id, rec.kind) == ("sec-ref", "remediation")
     assert rec.text == (
-        "Threat assessment was your weakest area in Threats to the table on 4 Nov (20%): "
+        "Protection and access was your weakest area in Threats to the table on 4 Nov (20%): "
         "Security refresher refreshes it before you retry."
     )
     state = engine.apply(state, ModuleCompleted(module_id="sec-ref", at=at(1, 30)))
@@ -125,7 +126,7 @@ def test_failed_quiz_sends_to_the_refresher_then_a_retry(engine: Engine) -> None
     assert (rec.module_id, rec.kind) == ("sec-1", "retry")
     assert rec.text == (
         "You have read Security refresher: retry Threats to the table, which you did not pass on "
-        "4 Nov (weakest: Threat assessment)."
+        "4 Nov (weakest: Protection and access)."
     )
     state = engine.apply(state, QuizFinished(module_id="sec-1", at=at(2), passed=True, score=0.8))
     assert state.remediation is None
@@ -260,4 +261,33 @@ def test_placement_never_waives_the_capstone_which_comes_last(engine: Engine) ->
     assert rec.text == (
         "Capstone is a track's final scenario: it proves under pressure what the track taught, "
         "and the course is complete when every capstone is passed."
+    )
+
+
+def test_the_failed_module_is_read_again_when_it_teaches_the_weak_competency_most(
+    engine: Engine,
+) -> None:
+    failed = QuizFinished(
+        module_id="sec-1",
+        at=at(1),
+        passed=False,
+        score=0.4,
+        per_competency={"threat": 0.2, "protect": 0.5},
+    )
+    state = engine.replay(
+        [*passed("found-1", 0), ModuleCompleted(module_id="sec-1", at=at(1)), failed]
+    )
+    assert state.remediation.refresher == "sec-1"  # threat: sec-1 teaches it at 1.0, sec-ref 0.6
+    rec = engine.recommend(state, at(1))
+    assert (rec.module_id, rec.kind) == ("sec-1", "remediation")
+    assert rec.text == (
+        "Threat assessment was your weakest area in Threats to the table on 4 Nov (20%): "
+        "read Threats to the table again before you retry; it teaches it most."
+    )
+    state = engine.apply(state, ModuleCompleted(module_id="sec-1", at=at(1, 30)))
+    rec = engine.recommend(state, at(1))
+    assert (rec.module_id, rec.kind) == ("sec-1", "retry")
+    assert rec.text == (
+        "You have read it again: retry Threats to the table, which you did not pass on 4 Nov "
+        "(weakest: Threat assessment)."
     )
