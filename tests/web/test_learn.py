@@ -332,3 +332,30 @@ def test_pages_before_any_content_is_imported(trainee, login):
     assert client.get("/learn/modules/anything").status_code == 404
     author, _ = login("instructor")
     assert "No content imported yet." in author.get("/author/").get_data(as_text=True)
+
+
+def test_the_next_step_says_read_again_when_remediation_is_the_failed_module(app, course) -> None:  # noqa: ANN001
+    """A refresher is headed "Refresh"; a re-read of the module just failed, "Read again"."""
+    from types import SimpleNamespace
+
+    from flask import render_template
+
+    from course.engine.explain import Reason
+    from course.engine.policy import Recommendation
+
+    def heading(module: str) -> str:
+        data = {
+            "competency": course.competencies[0]["id"],
+            "module": module,
+            "failed": "basics-one",
+            "failed_at": "2026-11-01",
+            "share": 0.4,
+        }
+        rec = Recommendation(module, "remediation", Reason("remediation", data), "Why.")
+        path = SimpleNamespace(recommendation=rec, completion=None)
+        with app.test_request_context("/learn/"):
+            html = render_template("learn/_next.html", path=path, course=course)
+        return re.search(r'<h2 id="next-heading">([^<]+)</h2>', html).group(1)
+
+    assert heading("basics-refresher") == "Refresh: Basics refresher"
+    assert heading("basics-one") == "Read again: Basics one"
