@@ -8,7 +8,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-ENGINE_VERSION = "2.0"
+# Bump whenever the rules change what a history means: stored states made by another version are
+# replayed, and each judged attempt records the version that judged it. 2.1: placement under the
+# learner's own base rate, practice past the material, re-reading the failed module.
+ENGINE_VERSION = "2.1"
 KINDS = ("core", "refresher", "case-study", "capstone")
 
 
