@@ -289,24 +289,7 @@ def progress(user_id: int) -> dict[str, ModuleProgress]:
 
 def cohort_rules(user_id: int) -> engine.CohortRules | None:
     """Merge the rules of every cohort the trainee belongs to (earliest target date wins)."""
-    rows = db.session.execute(
-        select(CohortRule.kind, CohortRule.module_slug, CohortMember.cohort_id)
-        .join(CohortMember, CohortMember.cohort_id == CohortRule.cohort_id)
-        .where(CohortMember.user_id == user_id)
-        .order_by(CohortRule.id)
-    ).all()
-    target = db.session.scalar(
-        select(func.min(Cohort.target_date))
-        .join(CohortMember)
-        .where(CohortMember.user_id == user_id)
-    )
-    if not rows and target is None:
-        return None
-    return engine.CohortRules(
-        required=tuple(dict.fromkeys(m for k, m, _ in rows if k == "required")),
-        pinned=tuple(dict.fromkeys(m for k, m, _ in rows if k == "pinned")),
-        target_date=target,
-    )
+    return learner(user_id).rules
 
 
 @dataclass(frozen=True)
