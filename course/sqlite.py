@@ -3,12 +3,19 @@ transactions that may write and a deferred BEGIN for requests that only read."""
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import OperationalError
 
 BUSY_TIMEOUT_MS = 10_000
+# A writer waiting for the write lock polls for it at most this often (seconds). SQLite's own busy
+# handler sleeps 1, 2, 5, 10, ... up to 100 ms between tries, so a lock held for 2 ms could cost a
+# waiter 25-100 ms: under several workers that sleep, not the work, made the slow tail of writes.
+POLL_MAX = 0.002
 # Set per request: a GET never writes (a test holds every GET route to that), so its transaction
 # can begin deferred and read alongside a writer instead of queueing behind it.
 READ_ONLY: ContextVar[bool] = ContextVar("read_only", default=False)
@@ -36,4 +43,34 @@ def _on_connect(dbapi_connection: Any, _record: object) -> None:
 
 def _on_begin(connection: Any) -> None:
     # A read that later writes would fail at once with "database is locked" under a deferred BEGIN.
-    connection.exec_driver_sql("BEGIN" if READ_ONLY.get() else "BEGIN IMMEDIATE")
+    if READ_ONLY.get():
+        connection.exec_driver_sql("BEGIN")
+    else:
+        begin_immediate(connection.connection.driver_connection)
+
+
+def begin_immediate(raw: sqlite3.Connection, timeout: float = BUSY_TIMEOUT_MS / 1000) -> None:
+    """Take the write lock, polling for it every few hundred microseconds (at most POLL_MAX)
+    while another connection holds it; after `timeout` seconds give up as SQLite would
+    ("database is locked"). Reads keep the busy timeout: only this wait is polled."""
+    deadline = time.monotonic() + timeout
+    pause = 0.0002
+    raw.execute("PRAGMA busy_timeout=0")  # fail at once and poll, instead of sleeping long
+    try:
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if not _busy(error):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise OperationalError("BEGIN IMMEDIATE", None, error) from error
+            time.sleep(pause)
+            pause = min(POLL_MAX, pause * 2)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    return "locked" in str(error) or "busy" in str(error)
