@@ -115,15 +115,21 @@ def _account(user: User) -> dict:
 
 
 def authenticate(login: str, password: str) -> User | None:
-    """Return the active user with this email or username and password, else None."""
+    """Return the active user with this email or username and password, else None.
+
+    Ends the caller's transaction before the password is hashed: the hash takes tens of
+    milliseconds, and on SQLite a POST's transaction holds the write lock, so every other
+    writer (every answer of every trainee) would wait for each login's hash."""
     login = login.strip().lower()
     user = db.session.scalar(select(User).where(or_(User.email == login, User.username == login)))
-    if user is None:
+    stored, active = (user.password_hash, user.active) if user is not None else (None, False)
+    db.session.rollback()  # nothing was written: this only lets go of the lock
+    if stored is None:
         _verify(_dummy_hash(hasher()), password)  # same work as a real check: no timing oracle
         return None
-    if not (_verify(user.password_hash, password) and user.active):
+    if not (_verify(stored, password) and active):
         return None
-    if hasher().check_needs_rehash(user.password_hash):
+    if hasher().check_needs_rehash(stored):
         user.password_hash = hasher().hash(password)
     user.last_login_at = utcnow()
     db.session.commit()

@@ -52,6 +52,30 @@ def test_login_follows_only_local_next(client, create_user):
     assert evil.headers["Location"] == "/"
 
 
+def test_no_transaction_is_open_while_a_password_is_hashed(client, create_user, monkeypatch):
+    # On SQLite a POST's transaction holds the write lock: a login hashing under it would make
+    # every other writer wait the hash out. Checked for a right, a wrong and an unknown login.
+    from course.services import accounts
+
+    user = create_user()
+    verify, open_during = accounts._verify, []
+
+    def watched(stored: str, password: str) -> bool:
+        open_during.append(db.session().in_transaction())
+        return verify(stored, password)
+
+    monkeypatch.setattr(accounts, "_verify", watched)
+    for login, password in ((user.email, "wrong password!"), ("nobody@example.org", PASSWORD)):
+        assert (
+            post_form(client, "/login", {"login": login, "password": password}).status_code == 200
+        )
+    assert (
+        post_form(client, "/login", {"login": user.email, "password": PASSWORD}).status_code == 302
+    )
+    assert open_during == [False, False, False]
+    assert client.get("/learn/").status_code == 200  # and the login still took
+
+
 def test_wrong_password_and_unknown_user_get_the_same_message(client, create_user):
     user = create_user()
     for login in (user.email, "nobody@example.org"):
