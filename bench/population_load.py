@@ -1,15 +1,19 @@
 """Populations of simulated trainees with 30-90 s think time, under gunicorn on loopback.
 
     .venv/bin/python bench/population_load.py [--database URL] [--sizes 500,1000,2000,5000]
+                                              [--rate USERS_PER_SECOND] [--steady SECONDS]
+                                              [--production-hash]
 
 Needs `pip install -e '.[bench]'` (locust). Imports the shipped course into a fresh database (a
 temporary SQLite file by default), creates the trainee accounts in bulk, serves the platform and a
 Flask hello page each with `gunicorn -w 2`, and runs locust headless (bench/locustfile.py): nine
 users in ten are trainees (log in, My path, module, scenario steps), one in ten loads the hello page
-at the same pace. Users start over 60 s; statistics are reset once every user has started, and each
-size then runs 90 s.
+at the same pace. Users start over 60 s (or at --rate users a second: each start is a login of five
+requests, so the ramp is the heaviest minute); statistics are reset once every user has started,
+and each size then runs --steady seconds (90).
 Passwords are hashed with cheap Argon2 settings here (time 1, 1 MiB) so that thousands of logins
-measure the pages, not the hash. Prints, per size, p50/p95/p99 per page, errors and the number of
+measure the pages, not the hash; --production-hash keeps the platform's own (time 2, 19 MiB).
+Prints, per size, p50/p95/p99 per page, errors and the number of
 "database is locked" lines in the server log.
 """
 
@@ -50,11 +54,13 @@ def accounts(env: dict, count: int) -> None:
     subprocess.run([sys.executable, "-c", script, str(count)], env=env, cwd=ROOT, check=True)
 
 
-def locust(size: int, app: str, hello: str, out: Path) -> list[dict]:
+def locust(
+    size: int, app: str, hello: str, out: Path, rate: int | None = None, steady: int = STEADY
+) -> list[dict]:
     """Run one population and return locust's per-page rows."""
     env = {**os.environ, "HELLO_HOST": hello}
-    rate = max(1, size // RAMP)
-    seconds = size // rate + STEADY
+    rate = rate or max(1, size // RAMP)
+    seconds = size // rate + steady
     subprocess.run(
         [sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless",
          "-u", str(size), "-r", str(rate), "-t", f"{seconds}s", "--reset-stats",
@@ -71,12 +77,15 @@ def main() -> None:
     parser.add_argument("--database")
     parser.add_argument("--sizes", default="500,1000,2000,5000")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rate", type=int, help="users started a second (default: all in 60 s)")
+    parser.add_argument("--steady", type=int, default=STEADY, help="seconds measured")
+    parser.add_argument("--production-hash", action="store_true", help="the real Argon2 settings")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             **os.environ,
-            **CHEAP,
+            **({} if args.production_hash else CHEAP),
             "DATABASE_URL": args.database or f"sqlite:///{tmp}/population.sqlite",
             "SECRET_KEY": "bench",
             "RATELIMIT_LOGIN": "100000 per minute",
@@ -89,19 +98,29 @@ def main() -> None:
             hello = serve("hello_app:app", 5302, args.workers, env, HERE, None, THREADS)
             try:
                 database = (args.database or "sqlite").split(":")[0]
+                seen = 0  # "database is locked" lines of the sizes before
                 for size in sizes:
+                    rate = args.rate or max(1, size // RAMP)
                     rows = locust(size, "http://127.0.0.1:5301", "http://127.0.0.1:5302",
-                                  Path(tmp) / f"run{size}")  # fmt: skip
-                    report(size, database, rows, log.read_text().count("database is locked"))
+                                  Path(tmp) / f"run{size}", rate, args.steady)  # fmt: skip
+                    locked = log.read_text().count("database is locked") - seen
+                    seen += locked
+                    report(size, database, rows, locked, rate, args.steady, args.production_hash)
             finally:
                 for server in (app, hello):
                     server.terminate()
                     server.wait(30)
 
 
-def report(size: int, database: str, rows: list[dict], locked: int) -> None:
+def report(
+    size: int, database: str, rows: list[dict], locked: int, rate: int, steady: int, real: bool
+) -> None:
     """Print one size's figures."""
-    print(f"\n{size} simulated trainees (9 in 10; 1 in 10 on hello), {database}, {STEADY} s steady")
+    print(
+        f"\n{size} simulated trainees (9 in 10; 1 in 10 on hello), {database}, "
+        f"started at {rate} a second, {steady} s measured, "
+        f"{'production' if real else 'cheap'} password hashes"
+    )
     print("| page | requests | failures | p50 ms | p95 ms | p99 ms |")
     print("|---|---|---|---|---|---|")
     for row in rows:
