@@ -140,7 +140,34 @@ def check(url: str, cookie: str, method: str, body: str) -> None:
         raise RuntimeError(f"{method} {url} answered {status} {location}: not measuring it")
 
 
-PAGES = ("floor", "path", "module", "step", "post", "cohort")
+PAGES = ("floor", "path", "module", "step", "post", "results", "cohort")
+CHOICE = re.compile(r'name="choice" id="choice-[^"]+" value="([^"]+)"')
+OPTION = re.compile(r'name="option" id="option-\d+" value="(\d+)"')
+POSITIONS = re.compile(r'name="(position-\d+)"')
+STEP = re.compile(r'name="step" type="hidden" value="([^"]+)"')
+
+
+def play_through(who: Browser, module: str, quiz: str) -> str:
+    """Read a module and play its scenario to the end with the first thing offered at each step;
+    return the attempt's address, which then shows the results."""
+    who.post(f"{module}/complete", {}, module)
+    who.post(f"{quiz}/start", {}, quiz)
+    url = urllib.parse.urlsplit(who.last_url).path
+    for _ in range(50):
+        page = who.get(url)
+        step = STEP.search(page)
+        if step is None:
+            return url
+        data = {"step": step.group(1)}
+        positions = POSITIONS.findall(page)
+        if CHOICE.search(page):
+            data["choice"] = CHOICE.search(page).group(1)
+        elif positions:
+            data |= {name: str(n + 1) for n, name in enumerate(positions)}
+        else:
+            data["option"] = OPTION.search(page).group(1)
+        who.post(url, data, url)
+    raise RuntimeError(f"{quiz} did not end within 50 steps")
 
 
 def main() -> None:
@@ -163,10 +190,11 @@ def main() -> None:
             "RATELIMIT_LOGIN": "1000 per minute",
         }
         prepare(env)
-        for role in ("trainee", "admin"):
+        for role in ("trainee", "finisher", "admin"):
             subprocess.run(
                 [*FLASK, "user", "create", "--email", f"{role}@load.example", "--name", role,
-                 "--role", role, "--password", f"{role} load password"],
+                 "--role", "trainee" if role == "finisher" else role,
+                 "--password", f"{role} load password"],
                 env=env, check=True, capture_output=True,
             )  # fmt: skip
         app_port, hello_port = 5201, 5202
@@ -184,8 +212,12 @@ def main() -> None:
 
 def run(args: argparse.Namespace, base: str, hello: str, env: dict) -> None:
     """Log in, find the pages, and measure each against hello."""
-    trainee, admin = Browser(base), Browser(base)
+    trainee, finisher, admin = Browser(base), Browser(base), Browser(base)
     trainee.post("/login", {"login": "trainee@load.example", "password": "trainee load password"})
+    finisher.post(
+        "/login", {"login": "finisher@load.example", "password": "finisher load password"}
+    )
+    finisher.post("/learn/welcome/skip", {}, "/learn/welcome")
     admin.post("/login", {"login": "admin@load.example", "password": "admin load password"})
     trainee.post("/learn/welcome/skip", {}, "/learn/welcome")
     module = "/learn/modules/foundations-roles"
@@ -199,6 +231,7 @@ def run(args: argparse.Namespace, base: str, hello: str, env: dict) -> None:
     choice = re.search(r'name="choice" id="choice-[^"]+" value="([^"]+)"', page).group(1)
     token = TOKEN.search(page).group(1)
     answer = urllib.parse.urlencode({"step": step, "choice": choice, "csrf_token": token})
+    results = play_through(finisher, module, "/learn/quizzes/foundations-roles-quiz")
     admin.post("/admin/cohorts", {"name": "Load cohort"}, "/admin/cohorts")
     cohort = re.search(r'href="(/admin/cohorts/\d+)"', admin.get("/admin/cohorts")).group(1)
     pages = {
@@ -209,6 +242,7 @@ def run(args: argparse.Namespace, base: str, hello: str, env: dict) -> None:
         "module": ("module", "GET", module, trainee, ""),
         "step": ("step GET", "GET", step_url, trainee, ""),
         "post": ("step POST (replayed answer)", "POST", step_url, trainee, answer),
+        "results": ("results", "GET", results, finisher, ""),
         "cohort": ("cohort dashboard", "GET", cohort, admin, ""),
     }
     database = (args.database or "sqlite").split(":")[0]
