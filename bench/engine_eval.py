@@ -11,8 +11,10 @@ grader, on the catalogue exactly as imported, with locks and retake limits enfor
 
 Ways through the course: `adaptive` (My path's next step, placement check first), `once` (the
 catalogue in order, refreshers aside, each quiz retried while the retake rule allows) and `twice`
-(the same, then a second pass replaying every quiz). Reported per kind and way: module visits,
-true mastery at the end, false mastery at the first mastery call, dead ends (recommendations the
+(the same, then a second pass replaying every quiz). A visit is one module opened to work on (its
+read and the scenario the platform starts after it, or a retry, or a review replay), counted
+alike in every way (see bench/path_sim.py). Reported per kind and way: module visits, true
+mastery at the end, false mastery at the first mastery call, dead ends (recommendations the
 platform refuses), courses completed; placement precision and recall for the adaptive path.
 
     .venv/bin/python bench/engine_eval.py                      # 200 trainees per cell (~7 min)

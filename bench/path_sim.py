@@ -5,6 +5,12 @@ through the real grader; the platform's locks (the engine's path statuses, which
 enforces) and retake limits (counted here from the attempts, as `services.scenarios` does) apply.
 Three ways through the course are compared: the adaptive engine, the catalogue once, and the
 catalogue twice. See bench/engine_eval.py for the report.
+
+Visits are counted alike in every way: a visit is one module opened to work on, that is its read
+and the scenario the platform starts after it (the reader's "Mark as read and start the scenario"
+leads to the module's quiz), or a retry, or a review replay. So a re-read of a failed module and the
+retry it leads to are one visit, in the fixed ways and on the adaptive path alike; so are a
+refresher's read and its own scenario (the retry of the failed quiz is then the next visit).
 """
 
 from __future__ import annotations
@@ -306,12 +312,15 @@ def adaptive(run: Run, budget: int, past_completion: bool = False) -> None:
 
 
 def _follow(run: Run, rec: engine.Recommendation) -> None:
+    """Do what My path's button leads to: a retry or review plays the quiz; anything else opens
+    the module, and marking it read leads to its quiz, played when the platform starts it (a
+    refresher's own, or the retry of the module just failed and read again)."""
     module_id = rec.module_id
     if rec.kind in ("retry", "review"):
         run.play(module_id)
         return
     run.read(module_id)
-    if rec.kind != "remediation" and module_id in run.course.quizzes and run.can_start(module_id):
+    if module_id in run.course.quizzes and run.can_start(module_id):
         run.play(module_id)
 
 

@@ -273,7 +273,9 @@ def _apply_opened(engine: Engine, state: LearnerState, ev: ModuleOpened) -> Lear
 def _apply_quiz(engine: Engine, state: LearnerState, ev: QuizFinished) -> LearnerState:
     """Record a quiz result: a first failure adds a pending retry, a pass clears its own.
 
-    A failed replay of a quiz already passed is review evidence, not a failure to remediate.
+    A failed replay of a quiz already passed is review evidence, not a failure to remediate; nor
+    is a failed refresher's scenario: the refresher is itself the remediation, its quiz has no
+    retake limit, and the pending retry of the module that sent the trainee there comes next.
     """
     module = engine.modules.get(ev.module_id)
     if module is None:
@@ -294,7 +296,8 @@ def _apply_quiz(engine: Engine, state: LearnerState, ev: QuizFinished) -> Learne
     remediations = state.remediations
     if ev.passed or before is None or before.passed_at is None:
         remediations = tuple(r for r in remediations if r.module_id != module.id)
-    if not ev.passed and (before is None or before.passed_at is None):
+    first_failure = before is None or before.passed_at is None
+    if not ev.passed and first_failure and module.kind != "refresher":
         remediations += (_remediation(engine, ev, weakest),)
     return replace(state, quizzes=quizzes, remediations=remediations)
 

@@ -148,6 +148,14 @@ def _practice(d: Mapping[str, Any], n: Names, now: datetime) -> str:
     )
 
 
+def _consolidate(d: Mapping[str, Any], n: Names, now: datetime) -> str:
+    """Explain practising a competency called mastered but not yet certain."""
+    return (
+        f"{n.comp(d['competency'])} is mastered at {pct(d['mastery'])}, the least certain of "
+        f"your competencies: practise it again with {n.module(d['module'])}."
+    )
+
+
 def _capstone(d: Mapping[str, Any], n: Names, now: datetime) -> str:
     """Explain a capstone, or the module that opens the way to one."""
     if d.get("for") and d["for"] != d["module"]:
@@ -186,6 +194,7 @@ TEXTS: dict[str, Callable[[Mapping[str, Any], Names, datetime], str]] = {
     "review": _review,
     "gain": _gain,
     "practice": _practice,
+    "consolidate": _consolidate,
     "capstone": _capstone,
 }
 

@@ -499,8 +499,58 @@ def visit_gain(snap: Snapshot, module: ModuleSpec) -> float:
         w * snap.engine.params(c).learn * (1.0 - snap.mastery[c])
         for c, w in _open_rested(snap, module)
     )
+    return per * _visits(snap, module)
+
+
+def _visits(snap: Snapshot, module: ModuleSpec) -> float:
+    """Return the learning opportunities of one visit: the read, and the scenario when the
+    platform starts it."""
     plays = module.has_quiz and (module.id not in snap.state.completed or playable(snap, module.id))
-    return per * (2.0 if plays else 1.0)
+    return 2.0 if plays else 1.0
+
+
+# Past the material, once no competency below mastery is left to practise, practice goes on to the
+# least certain of those called mastered, up to this estimate: a first call can come early (a
+# learner whose skill grows gradually answers well before holding it), and a competency held with
+# near certainty gets no more visits.
+CERTAIN = 0.98
+
+
+def _consolidate(snap: Snapshot) -> Recommendation | None:
+    """When nothing below mastery can be practised now, the visit that teaches most over the
+    rested competencies called mastered but still below CERTAIN."""
+    best, best_gain = None, 1e-12
+    for module in snap.engine.catalogue.modules:
+        if spent(snap, module.id) or not actionable(snap, module.id):
+            continue
+        value = _visits(snap, module) * sum(
+            w * snap.engine.params(c).learn * (1.0 - snap.mastery[c])
+            for c, w in _uncertain(snap, module)
+        )
+        if value > best_gain + 1e-12:
+            best, best_gain = module, value
+    if best is None:
+        return None
+    comp = min(_uncertain(snap, best), key=lambda cw: snap.mastery[cw[0]])[0]
+    return make(
+        snap,
+        best.id,
+        "next",
+        "consolidate",
+        module=best.id,
+        competency=comp,
+        mastery=snap.mastery[comp],
+        certain=CERTAIN,
+    )
+
+
+def _uncertain(snap: Snapshot, module: ModuleSpec) -> list[tuple[str, float]]:
+    """Return a module's (competency, weight) pairs mastered, below CERTAIN and rested a day."""
+    return [
+        (c, w)
+        for c, w in module.competencies
+        if snap.mastered(c) and snap.mastery[c] < CERTAIN and rested(snap, c)
+    ]
 
 
 def _unlock_practice(snap: Snapshot) -> Recommendation | None:
@@ -555,6 +605,7 @@ RULES: tuple[Callable[[Snapshot], Recommendation | None], ...] = (
     _ranking,
     _capstone,
     _practice,
+    _consolidate,
     _waiting,
 )
 

@@ -97,8 +97,11 @@ def test_a_retry_stays_pending_through_a_failed_refresher() -> None:
         quiz("sec-ref", 1.1, False, {"threat": 0.3}),
     ]
     state = engine.replay(events)
-    assert [r.module_id for r in state.remediations] == ["sec-1", "sec-ref"]
-    assert engine.recommend(state, at(1.2)).module_id == "sec-ref"
+    # the refresher is the remediation: its failed scenario adds no retry of its own (its quiz has
+    # no retake limit, so a retry of it could be recommended for ever); sec-1's retry comes next
+    assert [(r.module_id, r.stage) for r in state.remediations] == [("sec-1", "retry")]
+    rec = engine.recommend(state, at(1.2))
+    assert (rec.kind, rec.module_id) == ("retry", "sec-1")
     state = engine.apply(state, quiz("sec-ref", 1.3, True))
     rec = engine.recommend(state, at(1.4))
     assert (rec.kind, rec.module_id) == ("retry", "sec-1")

@@ -62,6 +62,24 @@ def test_mastered_competencies_get_no_more_visits() -> None:
     assert ENGINE.recommend(state, at(4)) is None
 
 
+def test_past_mastery_practice_goes_to_the_least_certain_until_it_is_near_certain() -> None:
+    comps = {
+        c: CompetencyState(p, at(3), True, 4, 4.0, 1.0)
+        for c, p in {"roles": 0.999, "threat": 0.97, "protect": 0.999}.items()
+    }
+    state = LearnerState(**{**finished({}).__dict__, "competencies": comps})
+    assert ENGINE.recommend(state, at(3.5)) is None  # practised today: spaced a day apart
+    rec = ENGINE.recommend(state, at(4))
+    assert (rec.kind, rec.reason.code, rec.module_id) == ("next", "consolidate", "sec-1")
+    assert rec.text == (
+        "Threat assessment is mastered at 96%, the least certain of your competencies: "
+        "practise it again with Threats to the table."
+    )
+    near_certain = {c: CompetencyState(0.999, at(3), True, 4, 4.0, 1.0) for c in comps}
+    state = LearnerState(**{**state.__dict__, "competencies": near_certain})
+    assert ENGINE.recommend(state, at(4)) is None  # 99% a day later: no more visits
+
+
 def test_a_decayed_competency_past_the_material_is_practised_not_replayed() -> None:
     state = finished({"roles": 0.999, "threat": 0.999, "protect": 0.999})
     comps = {c: CompetencyState(0.999, at(3), True, 4, 4.0, 1.0) for c in state.competencies}

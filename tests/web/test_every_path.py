@@ -87,8 +87,9 @@ def act(user: User, rec, course, skill: float | None, rng: random.Random) -> Non
         return play(user, info.quiz_slug, course, skill, rng)  # the page's one button
     assert learning.module_page(user, info.slug, course) is not None
     learning.complete_module(user, info.slug, course)
-    if rec.kind == "remediation" or not info.quiz_slug:
-        return None  # a refresher is read, then the retry comes next
+    if not info.quiz_slug:
+        return None
+    # "Mark as read and start the scenario" leads to the module's quiz (a refresher's own too)
     if scenarios.intro(user, info.quiz_slug, course).blocked is None:
         play(user, info.quiz_slug, course, skill, rng)
     return None
