@@ -106,7 +106,7 @@ def test_a_set_password_link_works_once_and_expires(admin, app, query):
     login = post_form(
         visitor, "/login", {"login": "ana.silva@example.org", "password": "a brand new secret"}
     )
-    assert login.status_code == 302 and login.headers["Location"] == "/"
+    assert login.status_code == 302 and login.headers["Location"] == "/learn/"
     with app.app_context():
         db.session.execute(update(PasswordToken).values(expires_at=utcnow() - timedelta(minutes=1)))
         db.session.commit()
