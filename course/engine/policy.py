@@ -469,14 +469,7 @@ def _practice(snap: Snapshot) -> Recommendation | None:
     module that teaches several open competencies beats one that teaches one. When none is
     actionable, the step that unlocks the weakest competency's best teacher.
     """
-    modules = [
-        m for m in snap.engine.catalogue.modules if not spent(snap, m.id) and actionable(snap, m.id)
-    ]
-    best, best_gain = None, 1e-12
-    for module in modules:
-        value = visit_gain(snap, module)
-        if value > best_gain + 1e-12:
-            best, best_gain = module, value
+    best = _best_visit(snap, _open_rested)
     if best is not None:
         comp = max(
             _open_rested(snap, best),
@@ -495,11 +488,27 @@ def visit_gain(snap: Snapshot, module: ModuleSpec) -> float:
     """Return the expected gain of a visit to a module: its read, and its scenario when the
     platform starts it, are one learning opportunity each (as apply counts them) over its
     non-mastered competencies that have rested."""
-    per = sum(
-        w * snap.engine.params(c).learn * (1.0 - snap.mastery[c])
-        for c, w in _open_rested(snap, module)
-    )
-    return per * _visits(snap, module)
+    return _teaching(snap, _open_rested(snap, module)) * _visits(snap, module)
+
+
+def _teaching(snap: Snapshot, pairs: list[tuple[str, float]]) -> float:
+    """Return the expected gain of one learning opportunity over (competency, weight) pairs."""
+    return sum(w * snap.engine.params(c).learn * (1.0 - snap.mastery[c]) for c, w in pairs)
+
+
+def _best_visit(
+    snap: Snapshot, over: Callable[[Snapshot, ModuleSpec], list[tuple[str, float]]]
+) -> ModuleSpec | None:
+    """Return the actionable module whose visit teaches most over the pairs `over` picks from
+    it (first in catalogue order on ties), or None when no visit teaches anything."""
+    best, best_gain = None, 1e-12
+    for module in snap.engine.catalogue.modules:
+        if spent(snap, module.id) or not actionable(snap, module.id):
+            continue
+        value = _teaching(snap, over(snap, module)) * _visits(snap, module)
+        if value > best_gain + 1e-12:
+            best, best_gain = module, value
+    return best
 
 
 def _visits(snap: Snapshot, module: ModuleSpec) -> float:
@@ -519,16 +528,7 @@ CERTAIN = 0.98
 def _consolidate(snap: Snapshot) -> Recommendation | None:
     """When nothing below mastery can be practised now, the visit that teaches most over the
     rested competencies called mastered but still below CERTAIN."""
-    best, best_gain = None, 1e-12
-    for module in snap.engine.catalogue.modules:
-        if spent(snap, module.id) or not actionable(snap, module.id):
-            continue
-        value = _visits(snap, module) * sum(
-            w * snap.engine.params(c).learn * (1.0 - snap.mastery[c])
-            for c, w in _uncertain(snap, module)
-        )
-        if value > best_gain + 1e-12:
-            best, best_gain = module, value
+    best = _best_visit(snap, _uncertain)
     if best is None:
         return None
     comp = min(_uncertain(snap, best), key=lambda cw: snap.mastery[cw[0]])[0]
