@@ -63,4 +63,6 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _reads_begin_deferred() -> None:
-        sqlite.READ_ONLY.set(request.method in ("GET", "HEAD"))
+        # Every request reads deferred until its view starts; one that may write takes the write
+        # lock then (sqlite.start_writing, the last before_request hook: see course.web.register).
+        sqlite.READ_ONLY.set(True)

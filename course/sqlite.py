@@ -1,5 +1,10 @@
 """SQLite settings for several workers: WAL, a busy timeout, foreign keys, BEGIN IMMEDIATE for
-transactions that may write and a deferred BEGIN for requests that only read."""
+transactions that may write and a deferred BEGIN for requests that only read.
+
+A request that may write (any method but GET and HEAD) still reads its session's user under a
+deferred BEGIN: `start_writing`, called when its view is about to run, ends that read and takes the
+write lock. So the write lock is held for the view's work only, not for loading the user, the CSRF
+check and the guard, and a request the guard or the CSRF check refuses never takes it."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 BUSY_TIMEOUT_MS = 10_000
 # A writer waiting for the write lock polls for it at most this often (seconds). SQLite's own busy
@@ -17,7 +23,8 @@ BUSY_TIMEOUT_MS = 10_000
 # waiter 25-100 ms: under several workers that sleep, not the work, made the slow tail of writes.
 POLL_MAX = 0.002
 # Set per request: a GET never writes (a test holds every GET route to that), so its transaction
-# can begin deferred and read alongside a writer instead of queueing behind it.
+# can begin deferred and read alongside a writer instead of queueing behind it. Other requests
+# read deferred too until their view starts (start_writing).
 READ_ONLY: ContextVar[bool] = ContextVar("read_only", default=False)
 
 
@@ -47,6 +54,25 @@ def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN")
     else:
         begin_immediate(connection.connection.driver_connection)
+
+
+def start_writing(session: Session) -> None:
+    """From here on the current request may write: end its read transaction, if one is open on
+    SQLite, and take the write lock (begin_immediate). Objects already loaded stay loaded: they
+    were read a moment ago, as if the request had started then. Without an open transaction the
+    next one simply begins IMMEDIATE. Other databases are left alone."""
+    if not READ_ONLY.get():
+        return
+    READ_ONLY.set(False)
+    if not session.in_transaction():
+        return
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.driver_connection
+    if raw.in_transaction:  # a deferred read: nothing was written, so nothing is lost
+        raw.execute("COMMIT")
+    begin_immediate(raw)
 
 
 def begin_immediate(raw: sqlite3.Connection, timeout: float = BUSY_TIMEOUT_MS / 1000) -> None:

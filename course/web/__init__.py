@@ -9,8 +9,9 @@ from flask import Blueprint, Flask, abort, current_app, request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
+from course import sqlite
 from course.content import shown_order, shuffled_items
-from course.extensions import login_manager
+from course.extensions import db, login_manager
 from course.models import Role
 from course.services.catalogue import markdown_html
 
@@ -79,6 +80,13 @@ def refuse_hostile_input() -> None:
         abort(400)
 
 
+def start_writing() -> None:
+    """A request that may write takes SQLite's write lock only now, when its view is about to
+    run: loading the user, the CSRF check and the guard read without it (course.sqlite)."""
+    if request.method not in ("GET", "HEAD"):
+        sqlite.start_writing(db.session())
+
+
 def register(app: Flask) -> None:
     """Register every blueprint and the guard."""
     from course.web import admin, api, author, errors, home, learn, progress, studio
@@ -91,6 +99,7 @@ def register(app: Flask) -> None:
     errors.register(app)
     app.before_request(refuse_hostile_input)
     app.before_request(guard)
+    app.before_request(start_writing)  # the last hook: the view runs next
     app.jinja_env.globals.update(
         markdown_html=markdown_html, shuffled_items=shuffled_items, shown_order=shown_order
     )

@@ -110,3 +110,61 @@ def test_on_sqlite_a_reader_does_not_queue_behind_a_writer(app, trainee, course)
         writer.rollback()
         writer.close()
         writer.engine.dispose()
+
+
+def test_on_sqlite_a_post_takes_the_write_lock_only_for_its_view(
+    app, trainee, course, query
+) -> None:  # noqa: ANN001
+    """Loading the user and the guard read without the write lock: a POST the guard refuses
+    answers while another connection writes; one that reaches its view waits for the lock (it
+    does not fail) and records its work."""
+    import threading
+    import time
+
+    import pytest
+    from sqlalchemy import create_engine, select
+
+    from course.models import ModuleProgress
+    from tests.conftest import csrf_token
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("only SQLite has one write lock for the whole database")
+    client, _ = trainee
+    page = "/learn/modules/basics-one"
+    token = csrf_token(client, page)
+    locked, done = threading.Event(), threading.Event()
+
+    def write_for(seconds: float) -> None:  # another process holds the write lock a while
+        writer = create_engine(app.config["SQLALCHEMY_DATABASE_URI"]).connect()
+        writer.exec_driver_sql("BEGIN IMMEDIATE")
+        locked.set()
+        done.wait(seconds)
+        writer.rollback()
+        writer.close()
+        writer.engine.dispose()
+
+    other = threading.Thread(target=write_for, args=(30,))
+    other.start()
+    try:
+        assert locked.wait(5)
+        started = time.perf_counter()
+        refused = client.post("/admin/cohorts", data={"name": "Mine", "csrf_token": token})
+        assert refused.status_code == 403  # a trainee, on an administrator's form
+        assert time.perf_counter() - started < 2  # not the 10 s wait for the write lock
+    finally:
+        done.set()
+        other.join()
+    locked.clear()
+    done.clear()
+    other = threading.Thread(target=write_for, args=(0.5,))
+    other.start()
+    try:
+        assert locked.wait(5)
+        started = time.perf_counter()
+        response = client.post(f"{page}/complete", data={"csrf_token": token})
+        waited = time.perf_counter() - started
+    finally:
+        other.join()
+    assert response.status_code == 302
+    assert waited >= 0.4  # it waited for the other writer, then wrote
+    assert query(select(ModuleProgress.completed_at)) is not None
