@@ -189,6 +189,12 @@ class Engine:
         """Return every module with its status, in catalogue order."""
         return policy.path(self, state, now, rules)
 
+    def status(
+        self, state: LearnerState, module_id: str, now: datetime, rules: CohortRules | None = None
+    ) -> ModuleStatus:
+        """Return one module's status, as path() gives it (KeyError for an unknown module)."""
+        return policy.status(self, state, module_id, now, rules)
+
     def completion(
         self, state: LearnerState, now: datetime, rules: CohortRules | None = None
     ) -> policy.Completion:

@@ -660,6 +660,18 @@ def path(
     return tuple(_status(snap, m, reviews) for m in engine.catalogue.modules)
 
 
+def status(
+    engine: Engine,
+    state: LearnerState,
+    module_id: str,
+    now: datetime,
+    rules: CohortRules | None = None,
+) -> ModuleStatus:
+    """Return one module's status, as path() gives it, without working out every other's."""
+    snap = snapshot(engine, state, now, rules)
+    return _status(snap, engine.modules[module_id], _review_modules(snap))
+
+
 def _review_modules(snap: Snapshot) -> dict[str, str]:
     """Map each module due for review to the competency it should review."""
     found: dict[str, str] = {}

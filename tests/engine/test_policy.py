@@ -42,8 +42,10 @@ def answers(
 
 
 def statuses(engine: Engine, state, day: float = 0.0, rules: CohortRules | None = None) -> dict:  # noqa: ANN001
-    """Map module id to (status, why)."""
-    return {s.module_id: (s.status, s.why) for s in engine.path(state, at(day), rules)}
+    """Map module id to (status, why); each module's own status() must say the same."""
+    path = engine.path(state, at(day), rules)
+    assert [engine.status(state, s.module_id, at(day), rules) for s in path] == list(path)
+    return {s.module_id: (s.status, s.why) for s in path}
 
 
 def test_fresh_learner_is_offered_the_placement_check(engine: Engine) -> None:
