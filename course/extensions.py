@@ -41,7 +41,7 @@ def _not_limited() -> bool:
 
 def init_app(app: Flask) -> None:
     """Bind every extension to the app."""
-    from course import sqlite
+    from course import pool, sqlite
 
     db.init_app(app)
     migrate.init_app(
@@ -60,6 +60,7 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     with app.app_context():
         sqlite.tune(db.engine)
+        pool.ping_when_idle(db.engine)
 
     @app.before_request
     def _reads_begin_deferred() -> None:
