@@ -67,3 +67,15 @@ def init_app(app: Flask) -> None:
         # Every request reads deferred until its view starts; one that may write takes the write
         # lock then (sqlite.start_writing, the last before_request hook: see course.web.register).
         sqlite.READ_ONLY.set(True)
+        if (
+            request.method in ("GET", "HEAD")
+            and request.endpoint not in (None, "static")
+            and db.engine.dialect.name == "postgresql"
+            and not db.session().in_transaction()  # (a test's own context may hold one)
+        ):
+            # A GET never writes (tests/web/test_reads.py), so on PostgreSQL it reads in
+            # autocommit, as Django does by default: no BEGIN and no ROLLBACK round trips. Each
+            # statement sees the latest committed data; the pages do not need one snapshot.
+            # The event exports stream rows after the view returns, in a new session of their
+            # own (stream_with_context), so their server-side cursor gets a transaction.
+            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

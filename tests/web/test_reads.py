@@ -168,3 +168,45 @@ def test_on_sqlite_a_post_takes_the_write_lock_only_for_its_view(
     assert response.status_code == 302
     assert waited >= 0.4  # it waited for the other writer, then wrote
     assert query(select(ModuleProgress.completed_at)) is not None
+
+
+def test_on_postgresql_pages_read_in_autocommit_and_exports_stream(app, login, course) -> None:  # noqa: ANN001
+    """A GET reads in autocommit on PostgreSQL (no BEGIN / ROLLBACK round trips); a POST keeps
+    its transaction; the event exports, which stream from a server-side cursor (it needs a
+    transaction), run it outside autocommit and work on both databases."""
+    from sqlalchemy import event
+
+    from course.models import User
+
+    trainee, me = login(Role.TRAINEE)
+    admin, _ = login(Role.ADMIN)
+    post_form(trainee, "/learn/welcome/skip", token_from="/learn/welcome")
+    with app.app_context():
+        cohort = accounts.create_cohort("Streamed", trainees=[db.session.get(User, me.id)])
+        db.session.commit()
+        cohort_id = cohort.id
+        engine = db.engine
+    levels: list[tuple[str, object]] = []
+
+    def seen(conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        levels.append((statement, conn.get_execution_options().get("isolation_level")))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert trainee.get("/learn/modules/basics-one").status_code == 200
+        reads, levels[:] = list(levels), []
+        post_form(trainee, "/learn/modules/basics-one/complete")
+        writes = [level for statement, level in levels if statement.lstrip().startswith("INSERT")]
+        levels.clear()
+        for export in ("events.csv", "events.jsonl"):
+            response = admin.get(f"/progress/cohorts/{cohort_id}/{export}")
+            assert response.status_code == 200
+            assert "placement-skipped" in response.get_data(as_text=True)
+        streamed = list(levels)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert reads and writes and streamed
+    if engine.dialect.name == "postgresql":
+        assert {level for _, level in reads} == {"AUTOCOMMIT"}
+        assert "AUTOCOMMIT" not in writes
+        assert "AUTOCOMMIT" not in {level for statement, level in streamed if "events" in statement}
