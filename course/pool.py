@@ -42,10 +42,12 @@ def ping_when_idle(engine: Engine, idle_seconds: float = IDLE_SECONDS) -> None:
 
 
 def ping(dbapi_connection: Any) -> None:
-    """Run a trivial query on a driver connection."""
+    """Run a trivial query on a driver connection, and leave it outside any transaction (the
+    query opened one on PostgreSQL, and a GET then could not switch to autocommit)."""
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("SELECT 1")
         cursor.fetchall()
     finally:
         cursor.close()
+        dbapi_connection.rollback()

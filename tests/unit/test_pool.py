@@ -46,3 +46,17 @@ def test_an_idle_connection_that_died_is_replaced(tmp_path: Path, pings: list) -
         assert connection.connection.driver_connection is not dead
     assert pings == [dead]
     engine.dispose()
+
+
+def test_a_pinged_connection_is_left_outside_a_transaction(app, pings: list) -> None:  # noqa: ANN001
+    """On PostgreSQL the ping's query opens a transaction: left open, a GET could not switch
+    the connection to autocommit (course.extensions)."""
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=1)
+    pool.ping_when_idle(engine, idle_seconds=0.05)
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    time.sleep(0.1)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        assert connection.execute(text("SELECT 1")).scalar() == 1
+    assert len(pings) == 1
+    engine.dispose()
