@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import time
+from functools import cache
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, logout_user
+from sqlalchemy import Select, bindparam, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from course.extensions import db, login_manager
+from course.services import catalogue
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -42,12 +45,25 @@ def add_headers(response: Response) -> Response:
 
 @login_manager.user_loader
 def load_user(session_id: str) -> object:
-    """Load the user of a session cookie, if its token is still the account's current one."""
+    """Load the user of a session cookie, if its token is still the account's current one. The
+    same query reads the content revision, which most pages then need (catalogue.current)."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    row = db.session.execute(_user_query(), {"user_id": int(user_id)}).one_or_none()
+    if row is None:
+        return None
+    user, *revision = row
+    catalogue.remember_revision(tuple(revision))
+    return user if user.session_token == token else None
+
+
+@cache
+def _user_query() -> Select:
+    """Build load_user()'s query once per process."""
     from course.models import User
 
-    user_id, _, token = session_id.partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.session_token == token else None
+    return select(User, *catalogue.revision_columns()).where(User.id == bindparam("user_id"))
 
 
 SEEN_EVERY = 60  # seconds: how often the last-seen time in the cookie is refreshed
@@ -81,6 +97,7 @@ def enforce_lifetimes() -> Response | None:
 def init_app(app: Flask) -> None:
     """Install the session interface, the headers and, behind a proxy, ProxyFix."""
     app.session_interface = SessionInterface()
+    app.before_request(catalogue.forget_revision)  # before the user (and a revision) is loaded
     app.before_request(enforce_lifetimes)
     app.after_request(add_headers)
     if app.config.get("TRUST_PROXY"):

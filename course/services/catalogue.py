@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from typing import Any
@@ -108,14 +109,34 @@ def _revision() -> tuple[int, ...]:
 
 @cache
 def _revision_query() -> Select:
-    """Build _revision()'s query once per process: every request runs it."""
-    return select(
+    """Build _revision()'s query once per process: most requests run it."""
+    return select(*revision_columns())
+
+
+def revision_columns() -> list:
+    """The content revision as columns another query can carry (the user's, once a request)."""
+    return [
         select(func.coalesce(func.max(ModuleVersion.id), 0)).scalar_subquery(),
         select(func.coalesce(func.max(QuizVersion.id), 0)).scalar_subquery(),
         select(func.coalesce(func.max(ContentSet.id), 0)).scalar_subquery(),
         select(func.count(Module.id)).where(Module.retired).scalar_subquery(),
         select(func.count(Quiz.id)).where(Quiz.retired).scalar_subquery(),
-    )
+    ]
+
+
+# The revision read with the request's user (security.load_user), used once by current(): it
+# saves a query a request. Forgotten at the start of every request and when content is written.
+_remembered: ContextVar[tuple[int, ...] | None] = ContextVar("content_revision", default=None)
+
+
+def remember_revision(revision: tuple[int, ...]) -> None:
+    """Keep a revision just read alongside another query for the next current()."""
+    _remembered.set(revision)
+
+
+def forget_revision() -> None:
+    """Drop a remembered revision: the next current() reads it again."""
+    _remembered.set(None)
 
 
 _cache: dict[tuple[int, ...], Course] = {}
@@ -123,7 +144,8 @@ _cache: dict[tuple[int, ...], Course] = {}
 
 def current() -> Course:
     """Return the current course; rebuilt only when the content changed (versions are immutable)."""
-    revision = _revision()
+    revision = _remembered.get() or _revision()
+    _remembered.set(None)
     course = _cache.get(revision)
     if course is None:
         course = _load(revision)

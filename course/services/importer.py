@@ -15,6 +15,7 @@ from course.content.order import course_order
 from course.extensions import db
 from course.models import ContentSet, Module, ModuleVersion, Quiz, QuizVersion, User
 from course.services import ServiceError, audit, catalogue
+from course.services import catalogue as catalogue_service
 
 COMPETENCIES_FILE = "modules/competencies.yaml"
 
@@ -77,6 +78,7 @@ def apply_folder(root: Path, publication: Publication) -> ImportReport:
     catalogue, problems = content.check(root)
     if catalogue is None or any(p.is_error for p in problems):
         raise ContentInvalid(problems)
+    catalogue_service.forget_revision()  # the content changes: current() must read it again
     report = ImportReport()
     report.competencies_changed = _import_competencies(root, catalogue)
     _import_modules(root, catalogue, report, publication)

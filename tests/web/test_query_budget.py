@@ -13,7 +13,7 @@ from tests.web.test_learn import answer, start
 # transaction, the trainee's cohort-page summary and weekly snapshot (one read of the trainee's
 # figures, two upserts) and its xAPI statement (the trainee's cohorts, one query, and the outbox
 # row, one INSERT).
-BUDGET = {"path": 5, "module": 4, "step": 3, "answer": 17, "results": 7}
+BUDGET = {"path": 4, "module": 3, "step": 3, "answer": 16, "results": 5}
 
 
 def test_trainee_pages_stay_within_their_query_budgets(trainee, course, app) -> None:  # noqa: ANN001

@@ -8,7 +8,7 @@ from sqlalchemy import event
 
 from course.extensions import db
 from course.models import CohortRule, Role
-from course.services import accounts, links
+from course.services import accounts, importer, links
 from tests.conftest import post_form
 from tests.web.test_learn import play, start
 
@@ -210,3 +210,38 @@ def test_on_postgresql_pages_read_in_autocommit_and_exports_stream(app, login, c
         assert {level for _, level in reads} == {"AUTOCOMMIT"}
         assert "AUTOCOMMIT" not in writes
         assert "AUTOCOMMIT" not in {level for statement, level in streamed if "events" in statement}
+
+
+def test_content_another_server_changes_is_seen_at_the_next_request(app, trainee, course) -> None:  # noqa: ANN001
+    """The content revision travels with the user's query (one query fewer a request), and is
+    read afresh by every request: a module another server retires is gone at the next one."""
+    from sqlalchemy import create_engine
+
+    client, _ = trainee
+    assert "Advanced one" in client.get("/learn/modules").get_data(as_text=True)
+    other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    with other.begin() as connection:  # another server's import retires the module
+        connection.exec_driver_sql("UPDATE module SET retired = TRUE WHERE slug = 'advanced-one'")
+    other.dispose()
+    assert "Advanced one" not in client.get("/learn/modules").get_data(as_text=True)
+    assert client.get("/learn/modules/advanced-one").status_code == 404
+
+
+def test_an_import_within_a_request_is_seen_by_that_request(app, course, tmp_path) -> None:  # noqa: ANN001
+    """A revision remembered from the user's query is dropped when content is written, so the
+    same request's next catalogue.current() reads the new content."""
+    import shutil
+
+    from course.services import catalogue
+    from tests.conftest import FIXTURE_COURSE
+
+    changed = tmp_path / "course"
+    shutil.copytree(FIXTURE_COURSE, changed)
+    page = changed / "modules" / "basics-one.md"
+    page.write_text(page.read_text().replace("title: Basics one", "title: Basics, revised"))
+    with app.test_request_context():
+        before = catalogue.current()  # cached at this revision
+        catalogue.remember_revision(catalogue._revision())  # as the user's query reads it
+        importer.import_folder(changed)
+        assert catalogue.current() is not before
+        assert catalogue.current().module("basics-one").title == "Basics, revised"
