@@ -69,12 +69,13 @@ class IdConverter(IntegerConverter):
 def refuse_hostile_input() -> None:
     """Refuse NUL bytes anywhere in a query or a form (PostgreSQL cannot store them), and files
     sent to forms that take none (a text field sent as a file): 400."""
-    view = current_app.view_functions.get(request.endpoint or "")
-    if request.files and not getattr(view, "takes_files", False):
-        abort(400)
-    values = [*request.args.keys(), *request.args.values()]
-    values += [v for v in (request.view_args or {}).values() if isinstance(v, str)]
+    values = [v for v in (request.view_args or {}).values() if isinstance(v, str)]
+    if request.query_string:
+        values += [*request.args.keys(), *request.args.values()]
     if request.method != "GET":
+        view = current_app.view_functions.get(request.endpoint or "")
+        if request.files and not getattr(view, "takes_files", False):
+            abort(400)
         values += [*request.form.keys(), *request.form.values()]
     if any("\x00" in value for value in values):
         abort(400)
