@@ -12,7 +12,7 @@ from typing import Any
 # replayed, and each judged attempt records the version that judged it. 2.1: placement under the
 # learner's own base rate, practice past the material, re-reading the failed module. 2.2: a failed
 # refresher's scenario adds no retry of its own; practice past mastery for the least certain.
-ENGINE_VERSION = "2.2"
+ENGINE_VERSION = "2.3"
 KINDS = ("core", "refresher", "case-study", "capstone")
 
 
