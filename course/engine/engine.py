@@ -261,12 +261,19 @@ def _apply_completed(engine: Engine, state: LearnerState, ev: ModuleCompleted) -
         cs = engine.competency_state(state, comp)
         p = bkt.decay(cs.p, params.prior, params.forget, days_between(cs.at, ev.at))
         comps[comp] = _practise(cs, params, ev.at, bkt.learn(p, params.learn, weight), 0)
-    remediations = tuple(
-        replace(r, stage="retry") if r.stage == "refresher" and r.refresher == module.id else r
-        for r in state.remediations
-    )
+    remediations = tuple(_read_for(r, module.id) for r in state.remediations)
     completed = {**state.completed, module.id: state.completed.get(module.id, ev.at)}
     return replace(state, competencies=comps, completed=completed, remediations=remediations)
+
+
+def _read_for(rem: Remediation, module_id: str) -> Remediation:
+    """Move a pending retry on when the module read was its remedy: the refresher read, the retry
+    is next (after the failed module read again); the failed module read again, the retry."""
+    if rem.refresher == module_id and rem.stage == "refresher":
+        return replace(rem, stage="reread" if module_id == rem.module_id else "retry")
+    if rem.module_id == module_id and rem.stage != "reread":
+        return replace(rem, stage="reread")
+    return rem
 
 
 def _apply_opened(engine: Engine, state: LearnerState, ev: ModuleOpened) -> LearnerState:

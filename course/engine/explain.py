@@ -81,9 +81,17 @@ def _remediation(d: Mapping[str, Any], n: Names, now: datetime) -> str:
         f"{n.comp(d['competency'])} was your weakest area in {n.module(d['failed'])} on "
         f"{when(d['failed_at'], now)} ({pct(d['share'])}): "
     )
-    if d["module"] == d["failed"]:
+    if d["module"] != d["failed"]:
+        return f"{head}{n.module(d['module'])} refreshes it before you retry."
+    refresher = d.get("refresher")
+    if refresher == d["module"]:
         return f"{head}read {n.module(d['module'])} again before you retry; it teaches it most."
-    return f"{head}{n.module(d['module'])} refreshes it before you retry."
+    if refresher:
+        return (
+            f"{head}you have read {n.module(refresher)}; read {n.module(d['module'])} again, "
+            "then retry it."
+        )
+    return f"{head}read {n.module(d['module'])} again, then retry it."
 
 
 def _retry(d: Mapping[str, Any], n: Names, now: datetime) -> str:

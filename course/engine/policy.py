@@ -310,7 +310,9 @@ def _open_goals(snap: Snapshot, module_ids: tuple[str, ...]) -> list[str]:
 
 
 def _remediation(snap: Snapshot) -> Recommendation | None:
-    """After a failed quiz: the refresher for the weakest competency if it is open, then a retry.
+    """After a failed quiz: the refresher for the weakest competency if it is open, then the
+    failed module read again before the retry (the module reader leads from the read to its quiz),
+    or the retry alone when the read that remedied the failure was the failed module itself.
 
     Pending retries are taken most recent first; one whose attempts are spent is dropped (the path
     moves on), and one still cooling down waits while other rules find something to do.
@@ -330,8 +332,13 @@ def _remediation(snap: Snapshot) -> Recommendation | None:
             data["refresher"] = refresher
             return make(snap, refresher, "remediation", "remediation", module=refresher, **data)
         if playable(snap, rem.module_id):
-            data["refresher"] = rem.refresher if rem.stage == "retry" else None
-            return make(snap, rem.module_id, "retry", "retry", module=rem.module_id, **data)
+            read = {"retry": rem.refresher, "reread": rem.module_id}.get(rem.stage)
+            data["refresher"] = read
+            if read == rem.module_id:  # read again already: the retry itself
+                return make(snap, rem.module_id, "retry", "retry", module=rem.module_id, **data)
+            return make(
+                snap, rem.module_id, "remediation", "remediation", module=rem.module_id, **data
+            )
     return None
 
 

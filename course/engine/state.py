@@ -81,8 +81,10 @@ class QuizResult:
 @dataclass(frozen=True)
 class Remediation:
     """A pending retry after a failed quiz: first the refresher for the weakest competency (when
-    there is one), then the retry. It stays pending until the quiz is passed or its attempts are
-    spent."""
+    there is one), then the failed module read again, then the retry. `stage` says which comes
+    next: "refresher", "retry" (the refresher was read, or there is none: the re-read is next) or
+    "reread" (the failed module was read again: the retry itself). It stays pending until the quiz
+    is passed or its attempts are spent."""
 
     module_id: str
     competency: str

@@ -67,10 +67,17 @@ def test_a_locked_refresher_is_skipped_for_the_retry() -> None:
     state = engine.replay(failed("found-1", 0, {"roles": 0.2}))
     assert state.remediation.refresher == "sec-ref"
     rec = engine.recommend(state, at(0, 30))
+    assert (rec.kind, rec.module_id) == ("remediation", "found-1")
+    assert rec.text == (
+        "Military roles was your weakest area in Roles at the table on 3 Nov (20%): "
+        "read Roles at the table again, then retry it."
+    )
+    state = engine.apply(state, ModuleCompleted(module_id="found-1", at=at(0, 40)))
+    rec = engine.recommend(state, at(0, 50))
     assert (rec.kind, rec.module_id) == ("retry", "found-1")
-    assert (
-        rec.text
-        == "Retry Roles at the table, which you did not pass on 3 Nov (weakest: Military roles)."
+    assert rec.text == (
+        "You have read it again: retry Roles at the table, which you did not pass on 3 Nov "
+        "(weakest: Military roles)."
     )
 
 
@@ -98,13 +105,14 @@ def test_a_retry_stays_pending_through_a_failed_refresher() -> None:
     ]
     state = engine.replay(events)
     # the refresher is the remediation: its failed scenario adds no retry of its own (its quiz has
-    # no retake limit, so a retry of it could be recommended for ever); sec-1's retry comes next
+    # no retake limit, so a retry of it could be recommended for ever); sec-1 read again and its
+    # retry come next
     assert [(r.module_id, r.stage) for r in state.remediations] == [("sec-1", "retry")]
     rec = engine.recommend(state, at(1.2))
-    assert (rec.kind, rec.module_id) == ("retry", "sec-1")
+    assert (rec.kind, rec.module_id) == ("remediation", "sec-1")
     state = engine.apply(state, quiz("sec-ref", 1.3, True))
     rec = engine.recommend(state, at(1.4))
-    assert (rec.kind, rec.module_id) == ("retry", "sec-1")
+    assert (rec.kind, rec.module_id) == ("remediation", "sec-1")
 
 
 def test_a_failed_review_replay_is_not_a_retry() -> None:
@@ -128,8 +136,8 @@ def test_a_cooldown_sends_the_learner_elsewhere_then_back() -> None:
     soon = engine.recommend(state, at(1, 50))
     assert soon.module_id != "sec-1"
     assert_actionable(engine, state, 1 + 50 / 1440)
-    later = engine.recommend(state, at(2, 30))
-    assert (later.kind, later.module_id) == ("retry", "sec-1")
+    later = engine.recommend(state, at(2, 30))  # read it again (the reader leads to the retry)
+    assert (later.kind, later.module_id) == ("remediation", "sec-1")
 
 
 def test_waiting_is_said_when_nothing_else_is_open() -> None:

@@ -105,7 +105,7 @@ def test_competency_prerequisite_opens_by_mastery(engine: Engine) -> None:
     assert statuses(engine, state)["sec-2"] == ("open", "Prerequisites met")
 
 
-def test_failed_quiz_sends_to_the_refresher_then_a_retry(engine: Engine) -> None:
+def test_failed_quiz_sends_to_the_refresher_then_a_reread_then_a_retry(engine: Engine) -> None:
     failed = QuizFinished(
         module_id="sec-1",
         at=at(1),
@@ -125,9 +125,19 @@ def test_failed_quiz_sends_to_the_refresher_then_a_retry(engine: Engine) -> None
     )
     state = engine.apply(state, ModuleCompleted(module_id="sec-ref", at=at(1, 30)))
     rec = engine.recommend(state, at(1))
+    # engine 2.3: the failed module is read again before the retry (the reader leads on to it),
+    # as a fixed pass through the catalogue re-reads a module before each retry
+    assert (rec.module_id, rec.kind) == ("sec-1", "remediation")
+    assert rec.text == (
+        "Protection and access was your weakest area in Threats to the table on 4 Nov (20%): "
+        "you have read Security refresher; read Threats to the table again, then retry it."
+    )
+    state = engine.apply(state, ModuleCompleted(module_id="sec-1", at=at(1, 40)))
+    assert state.remediation.stage == "reread"
+    rec = engine.recommend(state, at(1))
     assert (rec.module_id, rec.kind) == ("sec-1", "retry")
     assert rec.text == (
-        "You have read Security refresher: retry Threats to the table, which you did not pass on "
+        "You have read it again: retry Threats to the table, which you did not pass on "
         "4 Nov (weakest: Protection and access)."
     )
     state = engine.apply(state, QuizFinished(module_id="sec-1", at=at(2), passed=True, score=0.8))

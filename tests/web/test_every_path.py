@@ -155,7 +155,9 @@ def test_a_trainee_who_fails_every_attempt_is_not_stranded(app, shipped):  # noq
         outcome = follow(user, shipped, 0.0, random.Random(7))
         kinds = Counter(kind for kind, _, _ in outcome["steps"])
         assert outcome["end"] in ("complete", "stuck")
-        assert kinds["retry"] >= 1 and kinds["remediation"] >= 1
+        assert kinds["remediation"] >= 1
         spent = learning.my_path(user, shipped).completion.spent
+        # each retry is led to by reading the failed module again (engine 2.3)
+        assert ("remediation", spent[0], "remediation") in outcome["steps"]
         quiz = db.session.scalar(select(Quiz).where(Quiz.module_slug == spent[0]))
         assert quiz is not None and len(scenarios.attempts_for(user, quiz.id)) >= 3
