@@ -61,16 +61,17 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         sqlite.tune(db.engine)
         pool.ping_when_idle(db.engine)
+        autocommit_reads = db.engine.dialect.name == "postgresql"  # decided once, not per request
 
     @app.before_request
-    def _reads_begin_deferred() -> None:
+    def _begin_reading() -> None:
         # Every request reads deferred until its view starts; one that may write takes the write
         # lock then (sqlite.start_writing, the last before_request hook: see course.web.register).
         sqlite.READ_ONLY.set(True)
         if (
             request.method in ("GET", "HEAD")
             and request.endpoint not in (None, "static")
-            and db.engine.dialect.name == "postgresql"
+            and autocommit_reads
             and not db.session().in_transaction()  # (a test's own context may hold one)
         ):
             # A GET never writes (tests/web/test_reads.py), so on PostgreSQL it reads in
