@@ -5,7 +5,16 @@ from __future__ import annotations
 import time
 from functools import cache
 
-from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, logout_user
 from sqlalchemy import Select, bindparam, select
@@ -13,7 +22,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from course.extensions import db, login_manager
-from course.services import catalogue
+from course.services import catalogue, learning
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -50,20 +59,32 @@ def load_user(session_id: str) -> object:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    row = db.session.execute(_user_query(), {"user_id": int(user_id)}).one_or_none()
+    query, width = _user_query()
+    row = db.session.execute(query, {"user_id": int(user_id)}).one_or_none()
     if row is None:
         return None
-    user, *revision = row
-    catalogue.remember_revision(tuple(revision))
-    return user if user.session_token == token else None
+    user, *columns = row
+    catalogue.remember_revision(tuple(columns[:width]))
+    if user.session_token != token:
+        return None
+    if has_request_context() and request.method in READS:  # a request that writes may not reuse
+        learning.remember_learner(user.id, columns[width:])  # figures read before it
+    return user
+
+
+READS = frozenset({"GET", "HEAD"})
 
 
 @cache
-def _user_query() -> Select:
-    """Build load_user()'s query once per process."""
+def _user_query() -> tuple[Select, int]:
+    """Build load_user()'s query once per process: the user, the content revision and the
+    trainee's figures (learning.learner), so that a trainee's page reads all three at once.
+    Returns the query and how many of its columns after the user are the revision."""
     from course.models import User
 
-    return select(User, *catalogue.revision_columns()).where(User.id == bindparam("user_id"))
+    revision = catalogue.revision_columns()
+    query = select(User, *revision, *learning.learner_columns())
+    return query.where(User.id == bindparam("user_id")), len(revision)
 
 
 SEEN_EVERY = 60  # seconds: how often the last-seen time in the cookie is refreshed
@@ -94,10 +115,17 @@ def enforce_lifetimes() -> Response | None:
     return None
 
 
+def forget_remembered() -> None:
+    """Drop what an earlier request read alongside its user (the content revision, the trainee's
+    figures): a new request reads them afresh with its own user."""
+    catalogue.forget_revision()
+    learning.forget_learner()
+
+
 def init_app(app: Flask) -> None:
     """Install the session interface, the headers and, behind a proxy, ProxyFix."""
     app.session_interface = SessionInterface()
-    app.before_request(catalogue.forget_revision)  # before the user (and a revision) is loaded
+    app.before_request(forget_remembered)  # before the user (and what comes with it) is loaded
     app.before_request(enforce_lifetimes)
     app.after_request(add_headers)
     if app.config.get("TRUST_PROXY"):

@@ -201,6 +201,13 @@ class Engine:
         """Say whether the course is complete (every capstone passed) and what is left."""
         return policy.completion(self, state, now, rules)
 
+    def overview(
+        self, state: LearnerState, now: datetime, rules: CohortRules | None = None
+    ) -> policy.Overview:
+        """Return mastery, the next recommendation, every module's status and completion at
+        once, as mastery(), recommend(), path() and completion() give them."""
+        return policy.overview(self, state, now, rules)
+
     def fit(self, histories: Iterable[Iterable[Event]], **options: Any) -> FitReport:
         """Fit parameters per competency by EM over learners' event histories."""
         return fit.fit(self, histories, **options)

@@ -621,7 +621,10 @@ def recommend(
     engine: Engine, state: LearnerState, now: datetime, rules: CohortRules | None = None
 ) -> Recommendation | None:
     """Return the first recommendation the rules make, in their order of precedence."""
-    snap = snapshot(engine, state, now, rules)
+    return _recommend(snapshot(engine, state, now, rules))
+
+
+def _recommend(snap: Snapshot) -> Recommendation | None:
     for rule in RULES:
         found = rule(snap)
         if found is not None:
@@ -644,7 +647,11 @@ def completion(
     engine: Engine, state: LearnerState, now: datetime, rules: CohortRules | None = None
 ) -> Completion:
     """Say whether the course is complete for a learner, and what is left or stuck."""
-    snap = snapshot(engine, state, now, rules)
+    return _completion(snapshot(engine, state, now, rules))
+
+
+def _completion(snap: Snapshot) -> Completion:
+    engine = snap.engine
     modules = engine.catalogue.modules
     # The capstones are the course's final assessment; a course without any ends with its modules.
     goals = [m.id for m in modules if m.kind == "capstone"] or [
@@ -662,9 +669,31 @@ def path(
     engine: Engine, state: LearnerState, now: datetime, rules: CohortRules | None = None
 ) -> tuple[ModuleStatus, ...]:
     """Return every module with its status and why, in catalogue order."""
-    snap = snapshot(engine, state, now, rules)
+    return _path(snapshot(engine, state, now, rules))
+
+
+def _path(snap: Snapshot) -> tuple[ModuleStatus, ...]:
     reviews = _review_modules(snap)
-    return tuple(_status(snap, m, reviews) for m in engine.catalogue.modules)
+    return tuple(_status(snap, m, reviews) for m in snap.engine.catalogue.modules)
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything a learner's own page shows of the engine, from one look at the learner."""
+
+    mastery: dict[str, float]
+    recommendation: Recommendation | None
+    statuses: tuple[ModuleStatus, ...]
+    completion: Completion
+
+
+def overview(
+    engine: Engine, state: LearnerState, now: datetime, rules: CohortRules | None = None
+) -> Overview:
+    """Return what mastery(), recommend(), path() and completion() return, working out the
+    learner's mastery and the modules done once instead of four times."""
+    snap = snapshot(engine, state, now, rules)
+    return Overview(dict(snap.mastery), _recommend(snap), _path(snap), _completion(snap))
 
 
 def status(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -134,11 +135,39 @@ class Learner:
 
 def learner(user_id: int) -> Learner:
     """Read the trainee's stored state, cohort rules and target date, whether they have started
-    or skipped the placement check, and their reading time, in one query."""
-    row = db.session.execute(_learner_query(), {"user_id": user_id}).one()
+    or skipped the placement check, and their reading time, in one query (or take them from the
+    user's own query, when a page that only reads has them: remember_learner)."""
+    remembered = _remembered.get()
+    if remembered is not None and remembered[0] == user_id:
+        _remembered.set(None)  # used once: a second call in the same request reads afresh
+        row = remembered[1]
+    else:
+        row = db.session.execute(_learner_query(), {"user_id": user_id}).one()
     started, skipped, state_json, version, params_hash, rule_text, target, seconds = row
     rules = parse_rules(rule_text, target)
     return Learner(user_id, started, skipped, state_json, version, params_hash, rules, seconds)
+
+
+def learner_columns() -> list:
+    """learner()'s figures as columns another query can carry, for the user bound as `user_id`
+    (the session user's query does, on requests that only read: security.load_user)."""
+    return list(_learner_query().selected_columns)
+
+
+# Figures read with the request's user (security.load_user) on a request that writes nothing,
+# taken once by learner() for that user: they save a query a page. Dropped at the start of every
+# request, so they never outlive the request that read them.
+_remembered: ContextVar[tuple[int, Sequence[Any]] | None] = ContextVar("learner", default=None)
+
+
+def remember_learner(user_id: int, row: Sequence[Any]) -> None:
+    """Keep learner()'s figures, just read alongside the user, for the request's learner() call."""
+    _remembered.set((user_id, row))
+
+
+def forget_learner() -> None:
+    """Drop remembered figures: the next learner() reads them again."""
+    _remembered.set(None)
 
 
 @cache
@@ -330,15 +359,16 @@ def my_path(user: User, course: Course, who: Learner | None = None) -> Path:
     who = who or learner(user.id)
     current = who.state(course)
     rules = who.rules
-    policy = who.policy(course)
+    # The engine after a skipped placement check differs only in what it recommends.
+    seen = who.policy(course).overview(current, now, rules)
     return Path(
         current,
-        course.engine.mastery(current, now),
-        policy.recommend(current, now, rules),
-        course.engine.path(current, now, rules),
+        seen.mastery,
+        seen.recommendation,
+        seen.statuses,
         who.seconds,
         rules,
-        course.engine.completion(current, now, rules),
+        seen.completion,
     )
 
 

@@ -45,6 +45,14 @@ def statuses(engine: Engine, state, day: float = 0.0, rules: CohortRules | None 
     """Map module id to (status, why); each module's own status() must say the same."""
     path = engine.path(state, at(day), rules)
     assert [engine.status(state, s.module_id, at(day), rules) for s in path] == list(path)
+    seen = engine.overview(state, at(day), rules)  # one look at the learner says the same
+    assert seen.statuses == path
+    assert seen.mastery == engine.mastery(state, at(day))
+    assert seen.recommendation == engine.recommend(state, at(day), rules)
+    assert seen.completion == engine.completion(state, at(day), rules)
+    other = Engine(engine.catalogue, placement=not engine.placement)  # differs in advice only
+    assert other.path(state, at(day), rules) == path
+    assert other.completion(state, at(day), rules) == seen.completion
     return {s.module_id: (s.status, s.why) for s in path}
 
 

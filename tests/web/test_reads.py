@@ -245,3 +245,38 @@ def test_an_import_within_a_request_is_seen_by_that_request(app, course, tmp_pat
         importer.import_folder(changed)
         assert catalogue.current() is not before
         assert catalogue.current().module("basics-one").title == "Basics, revised"
+
+
+def test_a_trainees_figures_come_with_the_user_on_a_read_only(app, trainee, course) -> None:  # noqa: ANN001
+    """On a request that only reads, the trainee's figures (state, rules, reading time) are read
+    by the user's own query and serve the request's first learner() call; a request that writes
+    reads them afresh, inside its own transaction."""
+    from course.security import load_user
+    from course.services import learning
+    from tests.conftest import count_queries
+
+    client, user = trainee
+    post_form(client, "/learn/welcome/skip", token_from="/learn/welcome")
+    with app.app_context():
+        session_id = f"{user.id}:{db.session.get(type(user), user.id).session_token}"
+    for method, queries_then in (("GET", [0, 1]), ("POST", [1, 1])):
+        with app.test_request_context("/learn/", method=method):
+            assert load_user(session_id) is not None
+            used = [count_queries(app, lambda: learning.learner(user.id)) for _ in range(2)]
+            assert used == queries_then, method
+            assert learning.learner(user.id).skipped_placement
+
+
+def test_figures_remembered_by_one_request_never_reach_the_next(app, trainee, course) -> None:  # noqa: ANN001
+    """Each request starts by dropping what an earlier one read with its user: a POST (which
+    does not remember figures) must not pick up figures a GET left unused in the same thread."""
+    from course.services import learning
+    from tests.conftest import csrf_token
+
+    client, user = trainee
+    post_form(client, "/learn/welcome/skip", token_from="/learn/welcome")
+    token = csrf_token(client, "/learn/modules/basics-one")
+    unreadable_rules = (True, True, None, None, None, "not a rule", None, 0)
+    learning.remember_learner(user.id, unreadable_rules)  # parse_rules would fail on these
+    response = client.post("/learn/modules/basics-one/complete", data={"csrf_token": token})
+    assert response.status_code == 302
