@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Blueprint, Flask, abort, current_app, request
+from flask import Blueprint, Flask, abort, current_app, request, url_for
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
@@ -88,6 +88,22 @@ def start_writing() -> None:
         sqlite.start_writing(db.session())
 
 
+# Paths of links every page repeats, built once per process: (endpoint, *values) -> path.
+_links: dict[tuple, str] = {}
+
+
+def link(endpoint: str, **values: str) -> str:
+    """Return url_for(endpoint, **values), building the path once per process: for the links
+    every page repeats (the navigation, the modules). The request's script root (a proxy may
+    mount the platform under a prefix) is added each time. Only for endpoints whose values are
+    few and fixed, such as module slugs; never for ids that keep growing."""
+    key = (endpoint, *sorted(values.items()))
+    path = _links.get(key)
+    if path is None:
+        path = _links[key] = url_for(endpoint, **values).removeprefix(request.script_root)
+    return request.script_root + path
+
+
 def register(app: Flask) -> None:
     """Register every blueprint and the guard."""
     from course.web import admin, api, author, errors, home, learn, progress, studio
@@ -102,5 +118,8 @@ def register(app: Flask) -> None:
     app.before_request(guard)
     app.before_request(start_writing)  # the last hook: the view runs next
     app.jinja_env.globals.update(
-        markdown_html=markdown_html, shuffled_items=shuffled_items, shown_order=shown_order
+        markdown_html=markdown_html,
+        shuffled_items=shuffled_items,
+        shown_order=shown_order,
+        link=link,
     )

@@ -61,7 +61,6 @@ def module(slug: str) -> str:
         "learn/module.html",
         course=course,
         page=page,
-        form=ConfirmForm(),
         served=int(datetime.now(UTC).timestamp()),
     )
 
