@@ -20,6 +20,11 @@ platform refuses), courses completed; placement precision and recall for the ada
     .venv/bin/python bench/engine_eval.py                      # 200 trainees per cell (~7 min)
     .venv/bin/python bench/engine_eval.py --trainees 40        # a quick look
     .venv/bin/python bench/engine_eval.py --content DIR        # another course folder
+    .venv/bin/python bench/engine_eval.py --first 200 --jobs 1 # seeds 200-399, one process
+
+Whenever a kind is run both adaptive-on and twice, the paired difference in true mastery is printed
+too: seed n is the same simulated person in every way (its starting truths and its random streams
+are drawn from the kind and the seed alone), so each seed gives one difference.
 """
 
 from __future__ import annotations
@@ -40,12 +45,12 @@ from shipped_course import ROOT, load  # noqa: E402
 WAYS = ("adaptive", "adaptive-on", "once", "twice")
 
 
-def cell(args: tuple[str, str, str, int]) -> dict:
+def cell(args: tuple[str, str, str, int, int]) -> dict:
     """Run every trainee of one kind on one way through the course; return the figures."""
-    root, kind, way, trainees = args
+    root, kind, way, trainees, first = args
     course = load(Path(root))
     runs = []
-    for seed in range(trainees):
+    for seed in range(first, first + trainees):
         run = new_run(course, kind, seed)
         if way == "adaptive":
             adaptive(run, budget=4 * len(course.catalogue.modules))
@@ -56,7 +61,7 @@ def cell(args: tuple[str, str, str, int]) -> dict:
         else:
             fixed(run, passes=1 if way == "once" else 2)
         runs.append(run)
-    return summarise(kind, way, runs)
+    return summarise(kind, way, runs) | {"first": first}
 
 
 def summarise(kind: str, way: str, runs: list) -> dict:
@@ -70,6 +75,7 @@ def summarise(kind: str, way: str, runs: list) -> dict:
         "trainees": len(runs),
         "visits": statistics.mean(run.visits for run in runs),
         "true_mastery": statistics.mean(run.true_mastery() for run in runs),
+        "true_mastery_each": [run.true_mastery() for run in runs],
         "mastery_calls": len(calls),
         "false_mastery": (calls.count(False) / len(calls)) if calls else 0.0,
         "called_share": statistics.mean(len(run.declared) for run in runs)
@@ -123,30 +129,84 @@ def placement_table(rows: list[dict]) -> str:
     return "\n".join([head, "|---|---|---|---|", *lines])
 
 
+def paired(rows: list[dict]) -> list[dict]:
+    """Return, per kind run both adaptive-on and twice, the per-seed difference in true mastery
+    (adaptive-on minus twice) with its mean and a 95% interval (mean +- 1.96 sd / sqrt(n))."""
+    cells = {(r["kind"], r["way"]): r for r in rows}
+    found = []
+    for kind in dict.fromkeys(r["kind"] for r in rows):
+        on, twice = cells.get((kind, "adaptive-on")), cells.get((kind, "twice"))
+        if on is None or twice is None:
+            continue
+        diffs = [
+            a - b for a, b in zip(on["true_mastery_each"], twice["true_mastery_each"], strict=True)
+        ]
+        mean = statistics.mean(diffs)
+        half = 1.96 * statistics.stdev(diffs) / len(diffs) ** 0.5 if len(diffs) > 1 else 0.0
+        wins = sum(d > 0 for d in diffs), sum(d < 0 for d in diffs)
+        found.append(
+            {
+                "kind": kind,
+                "n": len(diffs),
+                "mean": mean,
+                "low": mean - half,
+                "high": mean + half,
+                "better": wins[0],
+                "worse": wins[1],
+            }
+        )
+    return found
+
+
+def paired_table(diffs: list[dict]) -> str:
+    """Return the paired differences as a Markdown table (points of true mastery)."""
+    head = (
+        "| learner | adaptive-on minus twice (mean) | 95% interval | seeds better / worse / equal |"
+        "\n|---|---|---|---|"
+    )
+    lines = [
+        f"| {d['kind']} | {100 * d['mean']:+.2f} points | {100 * d['low']:+.2f} to "
+        f"{100 * d['high']:+.2f} | {d['better']} / {d['worse']} / "
+        f"{d['n'] - d['better'] - d['worse']} |"
+        for d in diffs
+    ]
+    return "\n".join([head, *lines])
+
+
 def main() -> None:
-    """Run every cell (on two processes) and print the tables; write JSON with --json."""
+    """Run every cell (on --jobs processes) and print the tables; write JSON with --json."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trainees", type=int, default=200)
+    parser.add_argument("--first", type=int, default=0, help="first seed (default 0)")
+    parser.add_argument("--jobs", type=int, default=2, help="processes (default 2)")
     parser.add_argument("--content", default=str(ROOT))
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--ways", default=",".join(WAYS))
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     jobs = [
-        (args.content, kind, way, args.trainees)
+        (args.content, kind, way, args.trainees, args.first)
         for kind in args.kinds.split(",")
         for way in args.ways.split(",")
     ]
     started = time.perf_counter()
-    with Pool(2) as pool:
-        rows = pool.map(cell, jobs)
-    print(f"{args.trainees} trainees per cell, content {args.content}")
+    if args.jobs > 1:
+        with Pool(args.jobs) as pool:
+            rows = pool.map(cell, jobs)
+    else:
+        rows = [cell(job) for job in jobs]
+    last = args.first + args.trainees - 1
+    print(f"{args.trainees} trainees per cell (seeds {args.first}-{last}), content {args.content}")
     print(table(rows))
     print()
     print(placement_table(rows))
+    diffs = paired(rows)
+    if diffs:
+        print()
+        print(paired_table(diffs))
     print(f"\n{time.perf_counter() - started:.0f} s")
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=1))
+        Path(args.json).write_text(json.dumps({"cells": rows, "paired": diffs}, indent=1))
 
 
 if __name__ == "__main__":
