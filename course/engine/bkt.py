@@ -1,6 +1,7 @@
 """Bayesian Knowledge Tracing arithmetic on one competency: p is P(mastered).
 
-Evidence model (see docs/engine.md): a graded value v in [0, 1] with weight w is soft evidence.
+Evidence model (see docs/engine.md): a graded value v in [0, 1] with evidence weight w is soft
+evidence (the engine passes Observation.evidence(), the square of the tag's weight, since 2.4).
 With probability w the choice reflects the competency (a master answers well with 1 - slip, a
 novice with guess); otherwise it is a coin flip. An `acceptable` rating (v = 0.5) is read as a
 coin flip between a good and a poor answer. Both collapse to one effective value

@@ -12,8 +12,9 @@ from typing import Any
 # replayed, and each judged attempt records the version that judged it. 2.1: placement under the
 # learner's own base rate, practice past the material, re-reading the failed module. 2.2: a failed
 # refresher's scenario adds no retry of its own; practice past mastery for the least certain. 2.3:
-# the failed module read again before every retry.
-ENGINE_VERSION = "2.3"
+# the failed module read again before every retry. 2.4: an answer is evidence at the square of its
+# weight.
+ENGINE_VERSION = "2.4"
 KINDS = ("core", "refresher", "case-study", "capstone")
 
 

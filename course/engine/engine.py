@@ -250,7 +250,7 @@ def _apply_observation(engine: Engine, state: LearnerState, ev: Observation) -> 
     params = engine.params(ev.competency)
     cs = engine.competency_state(state, ev.competency)
     p = bkt.decay(cs.p, params.prior, params.forget, days_between(cs.at, ev.at))
-    p = bkt.observe(p, ev.score(), ev.weight, params.guess, params.slip)
+    p = bkt.observe(p, ev.score(), ev.evidence(), params.guess, params.slip)
     if ev.source == "review":
         state = replace(state, last_review_at=ev.at)
     graded = (ev.score(), ev.weight)

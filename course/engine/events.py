@@ -79,6 +79,16 @@ class Observation:
         """Return the graded value: best 1, acceptable 0.25, poor 0, or the value given."""
         return RATINGS[self.rating] if self.rating is not None else float(self.value or 0.0)
 
+    def evidence(self) -> float:
+        """Return the chance that the answer reflects this competency: the square of its weight.
+
+        A weight says how much a step is about a competency. Most steps are mainly about one
+        (weight 1) and tag others at 0.3-0.6, whose answer then largely mirrors the main one, so
+        read at their weight those tags made estimates over-confident (engine 2.4; docs/engine.md,
+        round 9e). A weight of 1 is unchanged.
+        """
+        return self.weight * self.weight
+
 
 @dataclass(frozen=True, kw_only=True)
 class QuizFinished:

@@ -128,7 +128,7 @@ def sequences(engine: Engine, events: Iterable[Event]) -> dict[str, list[Step]]:
 
     for ev in events:
         if isinstance(ev, Observation) and ev.competency in engine.competencies and not ev.repeat:
-            add(ev.competency, ev.at, ev.score(), ev.weight, 0.0)
+            add(ev.competency, ev.at, ev.score(), ev.evidence(), 0.0)
         elif isinstance(ev, QuizFinished) and ev.module_id in engine.modules and ev.fresh:
             for comp in ev.per_competency:
                 if comp in engine.competencies:

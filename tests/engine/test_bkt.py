@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from course.engine import bkt
+from course.engine import Engine, Observation, bkt
+
+from .conftest import at
 
 
 def test_best_answer_is_bayes_then_learning() -> None:
@@ -41,3 +43,18 @@ def test_decay_toward_the_prior_floor() -> None:
 
 def test_predict_good() -> None:
     assert bkt.predict_good(0.5, 0.2, 0.1) == pytest.approx(0.55)
+
+
+def test_an_answer_is_evidence_at_the_square_of_its_weight(engine: Engine) -> None:
+    # engine 2.4: a tag at 0.5 reads as evidence at 0.25, v' = 0.625: L_M = 0.6, L_U = 0.425
+    side = Observation(competency="protect", at=at(), rating="best", weight=0.5)
+    assert side.evidence() == pytest.approx(0.25)
+    state = engine.apply(engine.initial_state(), side)
+    assert state.competencies["protect"].p == pytest.approx(0.09 / (0.09 + 0.85 * 0.425))
+    assert state.competencies["protect"].good == pytest.approx(0.5)  # the record keeps the weight
+
+
+def test_a_full_weight_answer_is_read_as_before(engine: Engine) -> None:
+    main = Observation(competency="threat", at=at(), rating="best")
+    state = engine.apply(engine.initial_state(), main)
+    assert state.competencies["threat"].p == pytest.approx(0.135 / 0.305)

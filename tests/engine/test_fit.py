@@ -10,7 +10,7 @@ import pytest
 
 from course.engine import Engine, ModuleCompleted, Observation, Params, event_to_json
 from course.engine.__main__ import main
-from course.engine.fit import fit_competency
+from course.engine.fit import fit_competency, sequences
 
 from .conftest import at, small_catalogue
 
@@ -91,3 +91,8 @@ def test_command_line_fit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     )
     assert "total: 20 sequences, 120 observations" in capsys.readouterr().out
     assert json.loads(out.read_text())["params"]["roles"]["threshold"] == 0.95
+
+
+def test_the_fit_reads_evidence_as_apply_does() -> None:
+    side = Observation(competency="protect", at=at(), rating="best", weight=0.5)
+    assert sequences(Engine(small_catalogue()), [side]) == {"protect": [(0.0, 1.0, 0.25, 0.0)]}
