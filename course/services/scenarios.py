@@ -6,8 +6,9 @@ import json
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 from werkzeug.exceptions import NotFound
@@ -48,20 +49,27 @@ class Played:
 def load(user: User, attempt_id: int, lock: bool = False) -> Played:
     """Return the user's own attempt with its quiz; anyone else's is not found. With lock, the
     attempt's row is locked to the end of the transaction (answering takes it so)."""
-    answered = select(func.count(Answer.id)).where(Answer.attempt_id == Attempt.id)
-    query = (
-        select(Attempt, QuizVersion, answered.scalar_subquery())
-        .join(QuizVersion, QuizVersion.id == Attempt.quiz_version_id)
-        .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
-        .options(defer(QuizVersion.source))  # the quiz comes parsed from the process's cache
-    )
-    if lock:  # and see what the transaction before us wrote
-        query = query.with_for_update(of=Attempt).execution_options(populate_existing=True)
-    row = db.session.execute(query).one_or_none()
+    query = _load_query(lock)
+    row = db.session.execute(query, {"attempt_id": attempt_id, "user_id": user.id}).one_or_none()
     if row is None:
         raise NotFound()
     attempt, version, count = row
     return Played(attempt, catalogue_service.parsed_quiz(version), version, count)
+
+
+@cache
+def _load_query(lock: bool) -> Select:
+    """Build load()'s query once per process (each step's page and answer runs it)."""
+    answered = select(func.count(Answer.id)).where(Answer.attempt_id == Attempt.id)
+    query = (
+        select(Attempt, QuizVersion, answered.scalar_subquery())
+        .join(QuizVersion, QuizVersion.id == Attempt.quiz_version_id)
+        .where(Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"))
+        .options(defer(QuizVersion.source))  # the quiz comes parsed from the process's cache
+    )
+    if lock:  # and see what the transaction before us wrote
+        query = query.with_for_update(of=Attempt).execution_options(populate_existing=True)
+    return query
 
 
 def attempts_for(user: User, quiz_id: int) -> list[Attempt]:
@@ -484,13 +492,20 @@ class Unfinished:
 
 def unfinished(user: User) -> list[Unfinished]:
     """Return the user's attempts still in progress, newest first, in one query."""
+    rows = db.session.execute(_unfinished_query(), {"user_id": user.id})
+    return [Unfinished(*row) for row in rows]
+
+
+@cache
+def _unfinished_query() -> Select:
+    """Build unfinished()'s query once per process (My path runs it on every view, and building
+    it cost more than running it)."""
     answered = (
         select(func.count(Answer.id)).where(Answer.attempt_id == Attempt.id).scalar_subquery()
     )
-    rows = db.session.execute(
+    return (
         select(Attempt.id, QuizVersion.title, Attempt.started_at, answered)
         .join(QuizVersion, QuizVersion.id == Attempt.quiz_version_id)
-        .where(Attempt.user_id == user.id, Attempt.status == "in-progress")
+        .where(Attempt.user_id == bindparam("user_id"), Attempt.status == "in-progress")
         .order_by(Attempt.id.desc())
     )
-    return [Unfinished(*row) for row in rows]
