@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import ScalarSelect, Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 from werkzeug.exceptions import NotFound
@@ -57,12 +57,16 @@ def load(user: User, attempt_id: int, lock: bool = False) -> Played:
     return Played(attempt, catalogue_service.parsed_quiz(version), version, count)
 
 
+def _answered() -> ScalarSelect:
+    """How many steps of the attempt in the enclosing query are answered."""
+    return select(func.count(Answer.id)).where(Answer.attempt_id == Attempt.id).scalar_subquery()
+
+
 @cache
 def _load_query(lock: bool) -> Select:
     """Build load()'s query once per process (each step's page and answer runs it)."""
-    answered = select(func.count(Answer.id)).where(Answer.attempt_id == Attempt.id)
     query = (
-        select(Attempt, QuizVersion, answered.scalar_subquery())
+        select(Attempt, QuizVersion, _answered())
         .join(QuizVersion, QuizVersion.id == Attempt.quiz_version_id)
         .where(Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"))
         .options(defer(QuizVersion.source))  # the quiz comes parsed from the process's cache
@@ -500,11 +504,8 @@ def unfinished(user: User) -> list[Unfinished]:
 def _unfinished_query() -> Select:
     """Build unfinished()'s query once per process (My path runs it on every view, and building
     it cost more than running it)."""
-    answered = (
-        select(func.count(Answer.id)).where(Answer.attempt_id == Attempt.id).scalar_subquery()
-    )
     return (
-        select(Attempt.id, QuizVersion.title, Attempt.started_at, answered)
+        select(Attempt.id, QuizVersion.title, Attempt.started_at, _answered())
         .join(QuizVersion, QuizVersion.id == Attempt.quiz_version_id)
         .where(Attempt.user_id == bindparam("user_id"), Attempt.status == "in-progress")
         .order_by(Attempt.id.desc())
