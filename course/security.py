@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import time
-from functools import cache
+from functools import cache, lru_cache
 
 from flask import (
     Flask,
     current_app,
     flash,
+    g,
     has_request_context,
     redirect,
     request,
     session,
     url_for,
 )
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user, logout_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Select, bindparam, select
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
 from course.extensions import db, login_manager
 from course.services import catalogue, learning
@@ -32,10 +34,75 @@ CSP = (
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """Mark the session cookie Secure whenever the request came over TLS."""
+    """Mark the session cookie Secure whenever the request came over TLS, and check each cookie's
+    signature once per process: a browser sends the same cookie with every request until the
+    session changes, and checking it (key derivation, HMAC, base64, zlib) cost more than many a
+    page's own work. A cookie checked before is read from what that check found, under the same
+    keys and the same age limit; a cookie never seen is checked in full."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if not cookie or not app.secret_key:
+            return super().open_session(app, request)
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        try:
+            payload, signed_at = self._checked(keys, cookie)
+        except BadSignature:
+            return self.session_class()
+        age = time.time() - signed_at
+        if not 0 <= age <= app.permanent_session_lifetime.total_seconds():
+            return self.session_class()  # what itsdangerous does with an expired signature
+        return self.session_class(self.serializer.loads(payload))
+
+    @lru_cache(maxsize=4096)  # noqa: B019 (one interface per app, kept for the process's life)
+    def _checked(self, keys: tuple[str | bytes, ...], cookie: str) -> tuple[str, float]:
+        """Check a cookie's signature under keys (the current one first); return its payload, as
+        the session serializer writes it, and when it was signed. A bad signature raises and is
+        not remembered."""
+        serializer = URLSafeTimedSerializer(
+            [*reversed(keys)],  # type: ignore[arg-type]  # itsdangerous: the current key last
+            salt=self.salt,
+            serializer=self.serializer,
+            signer_kwargs={
+                "key_derivation": self.key_derivation,
+                "digest_method": self.digest_method,
+            },
+        )
+        data, signed = serializer.loads(cookie, return_timestamp=True)
+        return self.serializer.dumps(data), signed.timestamp()
+
+
+CSRF_REUSE = 300  # seconds: how long one process serves a session the same signed CSRF token
+_csrf_tokens: dict[tuple[str, str], tuple[str, float]] = {}
+
+
+def reuse_csrf_token() -> None:
+    """Serve the signed CSRF token this process made for the session in the last few minutes,
+    instead of signing its raw token again for every page (Flask-WTF's generate_csrf() takes a
+    token already in `g`). The token is as Flask-WTF makes it, only up to CSRF_REUSE seconds
+    older, well inside WTF_CSRF_TIME_LIMIT."""
+    name = current_app.config["WTF_CSRF_FIELD_NAME"]
+    raw = session.get(name)
+    if raw is None:
+        return
+    found = _csrf_tokens.get((current_app.secret_key, raw))
+    if found is not None and time.time() - found[1] < CSRF_REUSE:
+        setattr(g, name, found[0])
+
+
+def keep_csrf_token(response: Response) -> Response:
+    """Remember the signed CSRF token a page made, for reuse_csrf_token()."""
+    name = current_app.config["WTF_CSRF_FIELD_NAME"]
+    token, raw = g.get(name), session.get(name)
+    key = (current_app.secret_key, raw)
+    if token is not None and raw is not None and key not in _csrf_tokens:
+        if len(_csrf_tokens) >= 4096:
+            _csrf_tokens.clear()
+        _csrf_tokens[key] = (token, time.time())
+    return response
 
 
 def add_headers(response: Response) -> Response:
@@ -127,6 +194,8 @@ def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
     app.before_request(forget_remembered)  # before the user (and what comes with it) is loaded
     app.before_request(enforce_lifetimes)
+    app.before_request(reuse_csrf_token)
+    app.after_request(keep_csrf_token)
     app.after_request(add_headers)
     if app.config.get("TRUST_PROXY"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]

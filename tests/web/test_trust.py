@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 
+from course import security
 from course.models import Role
 from tests.conftest import PASSWORD, csrf_token, post_form
 
@@ -107,3 +109,54 @@ def test_display_names_cannot_disguise(admin, name) -> None:  # noqa: ANN001
     )
     assert response.status_code == 200
     assert "no control or invisible characters" in response.get_data(as_text=True)
+
+
+def later(monkeypatch, seconds: float) -> None:  # noqa: ANN001
+    """Move the clock every part of the app reads `seconds` ahead."""
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + seconds)
+
+
+def test_a_cookie_checked_before_still_expires(login, app, monkeypatch) -> None:  # noqa: ANN001
+    client, _ = login(Role.TRAINEE)
+    assert client.get("/learn/modules").status_code == 200  # the cookie is now known
+    monkeypatch.setitem(app.config, "PERMANENT_SESSION_LIFETIME", timedelta(seconds=60))
+    later(monkeypatch, 120)  # older than the cookie lifetime, inside the idle limit
+    response = client.get("/learn/modules")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_a_cookie_checked_before_needs_a_current_key(login, app, monkeypatch) -> None:  # noqa: ANN001
+    client, _ = login(Role.TRAINEE)
+    assert client.get("/learn/modules").status_code == 200
+    old, cookie = app.config["SECRET_KEY"], cookie_of(client)
+    monkeypatch.setitem(app.config, "SECRET_KEY", "a rotated key")
+    assert client.get("/learn/modules").status_code == 302  # signed under a key now unknown
+    monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", [old])
+    client.set_cookie("session", cookie)  # the refusal above replaced it
+    assert client.get("/learn/modules").status_code == 200  # the old key kept as a fallback
+
+
+def test_a_tampered_cookie_is_refused_after_the_real_one(login, app) -> None:  # noqa: ANN001
+    client, _ = login(Role.TRAINEE)
+    assert client.get("/learn/modules").status_code == 200
+    real = cookie_of(client)
+    forged = real[:-5] + ("A" if real[-5] != "A" else "z") + real[-4:]  # in the signature
+    thief = app.test_client()
+    thief.set_cookie("session", forged)
+    assert thief.get("/learn/modules").status_code == 302
+
+
+def test_csrf_tokens_are_reused_briefly_and_stay_valid(login, app, monkeypatch) -> None:  # noqa: ANN001
+    client, _ = login(Role.TRAINEE)
+    first = csrf_token(client, "/learn/modules")
+    assert csrf_token(client, "/learn/") == first  # signed once, served again
+    other, _ = login(Role.TRAINEE)
+    assert csrf_token(other, "/learn/modules") != first  # each session has its own
+    later(monkeypatch, security.CSRF_REUSE + 1)
+    fresh = csrf_token(client, "/learn/modules")
+    assert fresh != first  # signed again once the reuse window has passed
+    for token in (first, fresh):  # both are still inside Flask-WTF's time limit
+        response = client.post("/learn/welcome/skip", data={"csrf_token": token})
+        assert response.status_code == 302
+    assert client.post("/learn/welcome/skip", data={"csrf_token": "x" + fresh}).status_code == 400
