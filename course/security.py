@@ -19,11 +19,12 @@ from flask import (
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import bindparam, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Request, Response
 
 from course.extensions import db, login_manager
+from course.prepared import Prepared, attach
 from course.services import catalogue, learning
 
 CSP = (
@@ -122,15 +123,20 @@ def add_headers(response: Response) -> Response:
 @login_manager.user_loader
 def load_user(session_id: str) -> object:
     """Load the user of a session cookie, if its token is still the account's current one. The
-    same query reads the content revision, which most pages then need (catalogue.current)."""
+    same query reads the content revision, which most pages then need (catalogue.current), and
+    the trainee's figures (learning.learner). It runs on every request, so it is compiled once
+    and run as driver SQL (course.prepared)."""
+    from course.models import User
+
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    query, width = _user_query()
-    row = db.session.execute(query, {"user_id": int(user_id)}).one_or_none()
+    query, width, height = _user_query()
+    row = query.one_or_none(db.session, user_id=int(user_id))
     if row is None:
         return None
-    user, *columns = row
+    user = attach(db.session, User, dict(zip(_user_attributes(), row[:height], strict=True)))
+    columns = row[height:]
     catalogue.remember_revision(tuple(columns[:width]))
     if user.session_token != token:
         return None
@@ -143,15 +149,27 @@ READS = frozenset({"GET", "HEAD"})
 
 
 @cache
-def _user_query() -> tuple[Select, int]:
-    """Build load_user()'s query once per process: the user, the content revision and the
-    trainee's figures (learning.learner), so that a trainee's page reads all three at once.
-    Returns the query and how many of its columns after the user are the revision."""
+def _user_query() -> tuple[Prepared, int, int]:
+    """Build load_user()'s query once per process: the user's columns, the content revision and
+    the trainee's figures (learning.learner), so that a trainee's page reads all three at once.
+    Returns the query, how many of its columns after the user's are the revision, and how many
+    are the user's."""
     from course.models import User
 
     revision = catalogue.revision_columns()
-    query = select(User, *revision, *learning.learner_columns())
-    return query.where(User.id == bindparam("user_id")), len(revision)
+    own = list(User.__table__.columns)
+    query = select(*own, *revision, *learning.learner_columns())
+    query = query.where(User.__table__.c.id == bindparam("user_id"))
+    return Prepared(query, {"user_id": 0}), len(revision), len(own)
+
+
+@cache
+def _user_attributes() -> tuple[str, ...]:
+    """The User attribute of each of its table's columns, in _user_query()'s order."""
+    from course.models import User
+
+    mapper = User.__mapper__
+    return tuple(mapper.get_property_by_column(c).key for c in User.__table__.columns)
 
 
 SEEN_EVERY = 60  # seconds: how often the last-seen time in the cookie is refreshed

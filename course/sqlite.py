@@ -17,6 +17,8 @@ from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from course import prepared
+
 BUSY_TIMEOUT_MS = 10_000
 # A writer waiting for the write lock polls for it at most this often (seconds). SQLite's own busy
 # handler sleeps 1, 2, 5, 10, ... up to 100 ms between tries, so a lock held for 2 ms could cost a
@@ -51,7 +53,7 @@ def _on_connect(dbapi_connection: Any, _record: object) -> None:
 def _on_begin(connection: Any) -> None:
     # A read that later writes would fail at once with "database is locked" under a deferred BEGIN.
     if READ_ONLY.get():
-        connection.exec_driver_sql("BEGIN")
+        prepared.execute(connection, "BEGIN").close()  # on the DBAPI cursor, unless counted
     else:
         begin_immediate(connection.connection.driver_connection)
 

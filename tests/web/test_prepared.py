@@ -1,0 +1,69 @@
+"""The session user's row, read as driver SQL (course.prepared), is the row the ORM would read,
+and the user built from it behaves as one the ORM loaded."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import event, inspect
+
+from course import security
+from course.extensions import db
+from course.models import CohortRule, User
+from course.services import accounts
+from tests.conftest import post_form
+from tests.web.test_learn import play, start
+
+
+def test_the_users_row_is_the_one_the_orm_reads(app, trainee, course) -> None:  # noqa: ANN001
+    client, user = trainee
+    post_form(client, "/learn/welcome/skip", token_from="/learn/welcome")
+    play(client, start(client))  # a stored engine state (JSON) and reading time
+    with app.app_context():
+        cohort = accounts.create_cohort(
+            "Prepared", trainees=[db.session.get(User, user.id)], target_date=date(2027, 1, 15)
+        )
+        cohort.rules.append(CohortRule(module_slug="basics-one", kind="required"))
+        db.session.commit()
+    with app.test_request_context("/"):
+        prepared, _, _ = security._user_query()
+        orm = tuple(db.session.execute(prepared.statement, {"user_id": user.id}).one())
+        fast = prepared.one_or_none(db.session, user_id=user.id)
+        seen: list[str] = []
+
+        def spy(*args: object) -> None:
+            seen.append(str(args[2]))
+
+        event.listen(db.engine, "before_cursor_execute", spy)
+        try:  # with a listener it runs through SQLAlchemy, which tells the listener
+            counted = prepared.one_or_none(db.session, user_id=user.id)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", spy)
+        missing = prepared.one_or_none(db.session, user_id=user.id + 1000)
+    assert fast == orm and counted == orm and len(seen) == 1 and missing is None
+    kinds = {type(value) for value in fast}
+    assert {dict, date, datetime, bool, str, int} <= kinds  # every kind of conversion was needed
+    assert date(2027, 1, 15) in fast and "1:required:basics-one" in fast
+
+
+def test_the_user_it_builds_is_loaded_and_saves_changes(app, create_user) -> None:  # noqa: ANN001
+    user = create_user()
+    with app.test_request_context("/"):
+        loaded = security.load_user(user.get_id())
+        state = inspect(loaded)
+        assert state.persistent and not state.modified and loaded in db.session
+        assert (loaded.email, loaded.role, loaded.active) == (user.email, user.role, True)
+        loaded.display_name = "Renamed"
+        db.session.commit()
+    with app.test_request_context("/"):
+        assert db.session.get(User, user.id).display_name == "Renamed"
+        assert security.load_user(f"{user.id}:not-the-token") is None
+        assert security.load_user(f"{user.id + 1000}:{user.session_token}") is None
+        assert security.load_user("x:y") is None
+
+
+def test_a_user_already_in_the_session_is_the_one_returned(app, create_user) -> None:  # noqa: ANN001
+    user = create_user()
+    with app.test_request_context("/"):
+        first = db.session.get(User, user.id)
+        assert security.load_user(user.get_id()) is first
