@@ -46,21 +46,30 @@ class Prepared:
     def one_or_none(self, session: Session, **params: Any) -> tuple | None:
         """Run the statement on the session's connection; return its one row, converted, or
         None when there is no row."""
+        rows = self._run(session, params, many=False)
+        return rows[0] if rows else None
+
+    def all(self, session: Session, **params: Any) -> list[tuple]:
+        """Run the statement on the session's connection; return every row, converted."""
+        return self._run(session, params, many=True)
+
+    def _run(self, session: Session, params: dict[str, Any], many: bool) -> list[tuple]:
         connection = session.connection()
         sql, positions, defaults, processors = self._for(connection.dialect)
         values = defaults | params
         bound = tuple(values[name] for name in positions) if positions is not None else values
         result = execute(connection, sql, bound)
         try:
-            row = result.fetchone()
+            rows = result.fetchall() if many else [row for row in [result.fetchone()] if row]
         finally:
             result.close()
-        if row is None:
-            return None
-        return tuple(
-            value if process is None or value is None else process(value)
-            for process, value in zip(processors, row, strict=True)
-        )
+        return [
+            tuple(
+                value if process is None or value is None else process(value)
+                for process, value in zip(processors, row, strict=True)
+            )
+            for row in rows
+        ]
 
 
 def execute(connection: Connection, sql: str, params: Any = ()) -> Any:
