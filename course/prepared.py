@@ -8,7 +8,8 @@ statement is compiled once per dialect and run on the connection's DBAPI cursor,
 converted by the same result processors SQLAlchemy would apply, so every type (dates, JSON,
 booleans, enums) reads as it would through the ORM. When anything listens for cursor executions
 (the tests that count queries do), it runs through `Connection.exec_driver_sql` instead, which
-tells them."""
+tells them. A driver error goes through SQLAlchemy's own error handling, so it is raised, and a
+lost connection invalidated, exactly as if SQLAlchemy had run the statement."""
 
 from __future__ import annotations
 
@@ -58,11 +59,7 @@ class Prepared:
         sql, positions, defaults, processors = self._for(connection.dialect)
         values = defaults | params
         bound = tuple(values[name] for name in positions) if positions is not None else values
-        result = execute(connection, sql, bound)
-        try:
-            rows = result.fetchall() if many else [row for row in [result.fetchone()] if row]
-        finally:
-            result.close()
+        rows = execute(connection, sql, bound, "all" if many else "one")
         return [
             tuple(
                 value if process is None or value is None else process(value)
@@ -72,15 +69,37 @@ class Prepared:
         ]
 
 
-def execute(connection: Connection, sql: str, params: Any = ()) -> Any:
-    """Run driver SQL and return what to fetch from and then close: the DBAPI cursor itself, or
-    SQLAlchemy's result when something listens for cursor executions."""
+def execute(connection: Connection, sql: str, params: Any = (), fetch: str = "none") -> list:
+    """Run driver SQL and return its rows (`fetch`: "none", "one" at most, or "all"): on the
+    DBAPI cursor itself, or through SQLAlchemy when something listens for cursor executions. A
+    driver error is handed to SQLAlchemy's own handling, as if it had run the statement: the error
+    is raised as SQLAlchemy's (a lost database still answers 503) and a dead connection is
+    invalidated with the pool, so the next request connects afresh."""
     dispatch = connection.dispatch
     if dispatch.before_cursor_execute or dispatch.after_cursor_execute:
-        return connection.exec_driver_sql(sql, params)
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    cursor.execute(sql, params)
-    return cursor
+        result = connection.exec_driver_sql(sql, params)
+        try:
+            return _fetch(result, fetch)
+        finally:
+            result.close()
+    cursor = None
+    try:
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute(sql, params)
+        rows = _fetch(cursor, fetch)
+        cursor.close()
+    except Exception as error:  # noqa: BLE001 - SQLAlchemy's handler raises it, wrapped
+        connection._handle_dbapi_exception(error, sql, params, cursor, None)
+    return rows
+
+
+def _fetch(cursor: Any, fetch: str) -> list:
+    if fetch == "all":
+        return list(cursor.fetchall())
+    if fetch == "one":
+        row = cursor.fetchone()
+        return [] if row is None else [row]
+    return []
 
 
 def attach(session: Session, model: type, values: Mapping[str, Any]) -> Any:

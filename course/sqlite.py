@@ -53,7 +53,7 @@ def _on_connect(dbapi_connection: Any, _record: object) -> None:
 def _on_begin(connection: Any) -> None:
     # A read that later writes would fail at once with "database is locked" under a deferred BEGIN.
     if READ_ONLY.get():
-        prepared.execute(connection, "BEGIN").close()  # on the DBAPI cursor, unless counted
+        prepared.execute(connection, "BEGIN")  # on the DBAPI cursor, unless counted
     else:
         begin_immediate(connection.connection.driver_connection)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
 from sqlalchemy import event, inspect
+from sqlalchemy.exc import DBAPIError
 
-from course import security
+from course import prepared, security
 from course.extensions import db
 from course.models import CohortRule, User
 from course.services import accounts
@@ -67,3 +69,12 @@ def test_a_user_already_in_the_session_is_the_one_returned(app, create_user) -> 
     with app.test_request_context("/"):
         first = db.session.get(User, user.id)
         assert security.load_user(user.get_id()) is first
+
+
+def test_a_driver_error_is_raised_as_sqlalchemys(app) -> None:  # noqa: ANN001
+    with app.test_request_context("/"):
+        connection = db.session.connection()
+        with pytest.raises(DBAPIError) as raised:  # the error pages and the pool know these
+            prepared.execute(connection, "SELECT * FROM no_such_table", (), "all")
+        assert raised.value.statement == "SELECT * FROM no_such_table"
+        db.session.rollback()
