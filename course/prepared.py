@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Dialect, Select
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 
 class Prepared:
@@ -29,19 +30,27 @@ class Prepared:
         and is overridden at each call."""
         self.statement = statement
         self.example = dict(example)
-        self._compiled: dict[Dialect, tuple[str, tuple[str, ...] | None, dict, list]] = {}
+        self._compiled: dict[Dialect, tuple[str, tuple[str, ...] | None, dict]] = {}
+        self._processors: dict[Dialect, list[Callable[[Any], Any] | None]] = {}
 
-    def _for(self, dialect: Dialect) -> tuple[str, tuple[str, ...] | None, dict, list]:
+    def _for(self, dialect: Dialect) -> tuple[str, tuple[str, ...] | None, dict]:
         found = self._compiled.get(dialect)
         if found is None:
             state = self.statement.compile(dialect=dialect).construct_expanded_state(self.example)
-            processors: list[Callable[[Any], Any] | None] = [
-                column.type.dialect_impl(dialect).result_processor(dialect, None)
-                for column in self.statement.selected_columns
-            ]
             positions = tuple(state.positiontup or ()) if dialect.positional else None
-            found = (state.statement, positions, dict(state.parameters), processors)
+            found = (state.statement, positions, dict(state.parameters))
             self._compiled[dialect] = found
+        return found
+
+    def _converters(self, dialect: Dialect, types: list) -> list[Callable[[Any], Any] | None]:
+        """Each column's result processor, as SQLAlchemy picks it: by the column's type and the
+        type code the driver reported for it (PostgreSQL's numeric processors need that code)."""
+        found = self._processors.get(dialect)
+        if found is None:
+            found = self._processors[dialect] = [
+                column.type.dialect_impl(dialect).result_processor(dialect, code)
+                for column, code in zip(self.statement.selected_columns, types, strict=True)
+            ]
         return found
 
     def one_or_none(self, session: Session, **params: Any) -> tuple | None:
@@ -55,11 +64,16 @@ class Prepared:
         return self._run(session, params, many=True)
 
     def _run(self, session: Session, params: dict[str, Any], many: bool) -> list[tuple]:
+        if session.autoflush:  # as an ORM query would: pending changes first (cheap when none)
+            session.flush()
         connection = session.connection()
-        sql, positions, defaults, processors = self._for(connection.dialect)
+        sql, positions, defaults = self._for(connection.dialect)
         values = defaults | params
         bound = tuple(values[name] for name in positions) if positions is not None else values
-        rows = execute(connection, sql, bound, "all" if many else "one")
+        rows, types = execute(connection, sql, bound, "all" if many else "one")
+        if not rows:
+            return []
+        processors = self._converters(connection.dialect, types)
         return [
             tuple(
                 value if process is None or value is None else process(value)
@@ -69,49 +83,70 @@ class Prepared:
         ]
 
 
-def execute(connection: Connection, sql: str, params: Any = (), fetch: str = "none") -> list:
-    """Run driver SQL and return its rows (`fetch`: "none", "one" at most, or "all"): on the
-    DBAPI cursor itself, or through SQLAlchemy when something listens for cursor executions. A
-    driver error is handed to SQLAlchemy's own handling, as if it had run the statement: the error
-    is raised as SQLAlchemy's (a lost database still answers 503) and a dead connection is
-    invalidated with the pool, so the next request connects afresh."""
+def execute(
+    connection: Connection, sql: str, params: Any = (), fetch: str = "none"
+) -> tuple[list, list]:
+    """Run driver SQL; return its rows (`fetch`: "none", "one" at most, or "all") and the type
+    code the driver gives each column. It runs on the DBAPI cursor itself, or through SQLAlchemy
+    when something listens for cursor executions. A driver error is handed to SQLAlchemy's own
+    handling, as if it had run the statement: the error is raised as SQLAlchemy's (a lost
+    database still answers 503) and a dead connection is invalidated with the pool, so the next
+    request connects afresh."""
     dispatch = connection.dispatch
     if dispatch.before_cursor_execute or dispatch.after_cursor_execute:
         result = connection.exec_driver_sql(sql, params)
         try:
-            return _fetch(result, fetch)
+            return _fetch(result.cursor, fetch)
         finally:
             result.close()
     cursor = None
     try:
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         cursor.execute(sql, params)
-        rows = _fetch(cursor, fetch)
+        found = _fetch(cursor, fetch)
         cursor.close()
     except Exception as error:  # noqa: BLE001 - SQLAlchemy's handler raises it, wrapped
         connection._handle_dbapi_exception(error, sql, params, cursor, None)
-    return rows
+    return found
 
 
-def _fetch(cursor: Any, fetch: str) -> list:
+def _fetch(cursor: Any, fetch: str) -> tuple[list, list]:
+    if cursor is None:  # SQLAlchemy closes the cursor of a statement that returns no rows
+        return [], []
+    types = [column[1] for column in cursor.description or ()]
     if fetch == "all":
-        return list(cursor.fetchall())
+        return list(cursor.fetchall()), types
     if fetch == "one":
         row = cursor.fetchone()
-        return [] if row is None else [row]
-    return []
+        return ([] if row is None else [row]), types
+    return [], types
 
 
-def attach(session: Session, model: type, values: Mapping[str, Any]) -> Any:
+def columns_of(model: type, leave: tuple[str, ...] = ()) -> tuple[list, tuple[str, ...]]:
+    """The columns of `model`'s table (all but the attributes named in `leave`), and the
+    attribute each one loads, in the same order: a select of a model's own row, for attach()."""
+    mapper = model.__mapper__  # type: ignore[attr-defined]
+    pairs = [(c, mapper.get_property_by_column(c).key) for c in model.__table__.columns]  # type: ignore[attr-defined]
+    kept = [(column, key) for column, key in pairs if key not in leave]
+    return [column for column, _ in kept], tuple(key for _, key in kept)
+
+
+def attach(session: Session, model: type, values: Mapping[str, Any], refresh: bool = False) -> Any:
     """Return the persistent object for a row of `model`'s own columns read some other way: the
-    one already in the session if there is one (as an ORM query would), else a new object marked
-    as loaded, with no attribute changed, so that it behaves as one the ORM loaded."""
+    one already in the session if there is one (as an ORM query would; with `refresh`, given the
+    values just read, as `populate_existing` would), else a new object marked as loaded, with no
+    attribute changed, so that it behaves as one the ORM loaded. Attributes not in `values` load
+    when first used, as deferred columns do."""
     mapper = model.__mapper__  # type: ignore[attr-defined]
     key = mapper.identity_key_from_primary_key(
         [values[mapper.get_property_by_column(c).key] for c in mapper.primary_key]
     )
     found = session.identity_map.get(key)
     if found is not None:
+        if refresh:  # drop what the object holds, then take the row's values as loaded
+            session.expire(found)
+            for name, value in values.items():
+                set_committed_value(found, name, value)
         return found
     instance = model(**values)
     make_transient_to_detached(instance)

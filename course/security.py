@@ -24,7 +24,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Request, Response
 
 from course.extensions import db, login_manager
-from course.prepared import Prepared, attach
+from course.prepared import Prepared, attach, columns_of
 from course.services import catalogue, learning
 
 CSP = (
@@ -131,12 +131,12 @@ def load_user(session_id: str) -> object:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    query, width, height = _user_query()
+    query, keys, width = _user_query()
     row = query.one_or_none(db.session, user_id=int(user_id))
     if row is None:
         return None
-    user = attach(db.session, User, dict(zip(_user_attributes(), row[:height], strict=True)))
-    columns = row[height:]
+    user = attach(db.session, User, dict(zip(keys, row[: len(keys)], strict=True)))
+    columns = row[len(keys) :]
     catalogue.remember_revision(tuple(columns[:width]))
     if user.session_token != token:
         return None
@@ -149,27 +149,18 @@ READS = frozenset({"GET", "HEAD"})
 
 
 @cache
-def _user_query() -> tuple[Prepared, int, int]:
+def _user_query() -> tuple[Prepared, tuple[str, ...], int]:
     """Build load_user()'s query once per process: the user's columns, the content revision and
     the trainee's figures (learning.learner), so that a trainee's page reads all three at once.
-    Returns the query, how many of its columns after the user's are the revision, and how many
-    are the user's."""
+    Returns the query, the User attribute of each of the user's columns (the row's first), and
+    how many of the columns after them are the revision."""
     from course.models import User
 
     revision = catalogue.revision_columns()
-    own = list(User.__table__.columns)
+    own, keys = columns_of(User)
     query = select(*own, *revision, *learning.learner_columns())
     query = query.where(User.__table__.c.id == bindparam("user_id"))
-    return Prepared(query, {"user_id": 0}), len(revision), len(own)
-
-
-@cache
-def _user_attributes() -> tuple[str, ...]:
-    """The User attribute of each of its table's columns, in _user_query()'s order."""
-    from course.models import User
-
-    mapper = User.__mapper__
-    return tuple(mapper.get_property_by_column(c).key for c in User.__table__.columns)
+    return Prepared(query, {"user_id": 0}), keys, len(revision)
 
 
 SEEN_EVERY = 60  # seconds: how often the last-seen time in the cookie is refreshed

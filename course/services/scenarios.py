@@ -8,9 +8,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import ScalarSelect, Select, bindparam, func, select
+from sqlalchemy import ScalarSelect, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer
 from werkzeug.exceptions import NotFound
 
 from course import content, engine, xapi
@@ -18,7 +17,7 @@ from course.content.model import Evidence
 from course.extensions import db
 from course.models import Answer, Attempt, Quiz, QuizVersion, User
 from course.models.types import utcnow
-from course.prepared import Prepared
+from course.prepared import Prepared, attach, columns_of
 from course.services import ServiceError, learning, statements
 from course.services import catalogue as catalogue_service
 from course.services.catalogue import Course
@@ -50,12 +49,17 @@ class Played:
 def load(user: User, attempt_id: int, lock: bool = False) -> Played:
     """Return the user's own attempt with its quiz; anyone else's is not found. With lock, the
     attempt's row is locked to the end of the transaction (answering takes it so)."""
-    query = _load_query(lock)
-    row = db.session.execute(query, {"attempt_id": attempt_id, "user_id": user.id}).one_or_none()
+    query, attempt_keys, version_keys = _load_query(lock)
+    row = query.one_or_none(db.session, attempt_id=attempt_id, user_id=user.id)
     if row is None:
         raise NotFound()
-    attempt, version, count = row
-    return Played(attempt, catalogue_service.parsed_quiz(version), version, count)
+    split = len(attempt_keys)
+    attempt_row = dict(zip(attempt_keys, row[:split], strict=True))
+    version_row = dict(zip(version_keys, row[split:-1], strict=True))
+    # with lock, see what the transaction before us wrote, even in an attempt already loaded
+    attempt = attach(db.session, Attempt, attempt_row, refresh=lock)
+    version = attach(db.session, QuizVersion, version_row)
+    return Played(attempt, catalogue_service.parsed_quiz(version), version, row[-1])
 
 
 def _answered() -> ScalarSelect:
@@ -64,17 +68,22 @@ def _answered() -> ScalarSelect:
 
 
 @cache
-def _load_query(lock: bool) -> Select:
-    """Build load()'s query once per process (each step's page and answer runs it)."""
+def _load_query(lock: bool) -> tuple[Prepared, tuple[str, ...], tuple[str, ...]]:
+    """Build load()'s query once per process, to run as driver SQL (course.prepared): each
+    step's page, each answer and each results page runs it. The quiz version comes without its
+    YAML source (the process has the quiz parsed). Returns the query and the attributes of the
+    attempt's columns and then the version's, which the row carries in that order, before the
+    count of answered steps."""
+    attempt_columns, attempt_keys = columns_of(Attempt)
+    version_columns, version_keys = columns_of(QuizVersion, leave=("source",))
     query = (
-        select(Attempt, QuizVersion, _answered())
-        .join(QuizVersion, QuizVersion.id == Attempt.quiz_version_id)
+        select(*attempt_columns, *version_columns, _answered())
+        .join_from(Attempt, QuizVersion, QuizVersion.id == Attempt.quiz_version_id)
         .where(Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"))
-        .options(defer(QuizVersion.source))  # the quiz comes parsed from the process's cache
     )
-    if lock:  # and see what the transaction before us wrote
-        query = query.with_for_update(of=Attempt).execution_options(populate_existing=True)
-    return query
+    if lock:
+        query = query.with_for_update(of=Attempt.__table__)
+    return Prepared(query, {"attempt_id": 0, "user_id": 0}), attempt_keys, version_keys
 
 
 def attempts_for(user: User, quiz_id: int) -> list[Attempt]:

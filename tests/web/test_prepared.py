@@ -8,11 +8,12 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import event, inspect
 from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import NotFound
 
 from course import prepared, security
 from course.extensions import db
 from course.models import CohortRule, User
-from course.services import accounts
+from course.services import accounts, scenarios
 from tests.conftest import post_form
 from tests.web.test_learn import play, start
 
@@ -78,3 +79,24 @@ def test_a_driver_error_is_raised_as_sqlalchemys(app) -> None:  # noqa: ANN001
             prepared.execute(connection, "SELECT * FROM no_such_table", (), "all")
         assert raised.value.statement == "SELECT * FROM no_such_table"
         db.session.rollback()
+
+
+def test_an_attempt_loads_as_the_orm_would(app, trainee, course, create_user) -> None:  # noqa: ANN001
+    client, user = trainee
+    url = start(client)
+    attempt_id = int(url.rsplit("/", 1)[1])
+    stranger = create_user()
+    with app.test_request_context("/"):
+        owner = db.session.get(User, user.id)
+        played = scenarios.load(owner, attempt_id)
+        step, attempt = played.attempt.current_step, played.attempt
+        assert (played.answered, attempt.status, attempt.user_id) == (0, "in-progress", user.id)
+        assert played.version.title and "source" not in played.version.__dict__  # deferred
+        assert "basics-one" in played.version.source  # loads when first used
+        attempt.current_step = "changed here, not saved"
+        with db.session.no_autoflush:  # a locked load sees the row as stored, as populate_existing
+            again = scenarios.load(owner, attempt_id, lock=True)
+        assert again.attempt is attempt and attempt.current_step == step
+        assert not inspect(attempt).modified
+        with pytest.raises(NotFound):  # another trainee's attempt
+            scenarios.load(db.session.get(User, stranger.id), attempt_id)
