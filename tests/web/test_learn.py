@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from course.models import Answer, Attempt, Event, ModuleProgress
+from course.models import Answer, Attempt, Event, ModuleProgress, Role
 from tests.conftest import post_form
 
 
@@ -362,3 +362,21 @@ def test_the_next_step_says_read_again_when_remediation_is_the_failed_module(app
 
     assert heading("basics-refresher") == "Refresh: Basics refresher"
     assert heading("basics-one") == "Read again: Basics one"
+
+
+def test_each_trainee_sees_their_own_module_lines(login, course) -> None:  # noqa: ANN001
+    # The lines are rendered once per process and kept (web.status_row): a kept line must never
+    # show one trainee's status, or one mount point's links, to another.
+    (first, _), (second, _) = login(Role.TRAINEE), login(Role.TRAINEE)
+    for client in (first, second):
+        post_form(client, "/learn/welcome/skip", token_from="/learn/welcome")
+    second.get("/learn/")  # its lines are now kept
+    post_form(first, "/learn/modules/basics-one/complete", token_from="/learn/modules/basics-one")
+    line = re.compile(r'<a href="([^"]*/learn/modules/basics-one)"><strong>[^<]+</strong></a>\s*'
+                      r'<span class="badge[^"]*">([^<]+)</span>')  # fmt: skip
+    mine, theirs = (line.search(c.get("/learn/").get_data(as_text=True)) for c in (first, second))
+    assert mine.group(2) != theirs.group(2)
+    mounted = second.get("/learn/", environ_overrides={"SCRIPT_NAME": "/course"})
+    assert (
+        line.search(mounted.get_data(as_text=True)).group(1) == "/course/learn/modules/basics-one"
+    )
