@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import TypeVar
 
-from flask import Blueprint, Flask, abort, current_app, request, url_for
+from flask import Blueprint, Flask, abort, current_app, get_template_attribute, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
@@ -122,6 +122,24 @@ def _status_row(href: str, title: str, kind: str, minutes: int, status: str, why
     return Markup(template.render(values, status=status, why=why))
 
 
+# The meters made so far (meter()), by what they show.
+_meters: dict[tuple, Markup] = {}
+
+
+def meter(label: str, value: float, threshold: float | None = None) -> Markup:
+    """The `bar` macro's meter (macros.html), kept once made: My path draws one per competency
+    on every view. A meter shows its label, its rounded percentage, the threshold and whether the
+    value reaches it, and nothing else of the value, so those four key it."""
+    key = (label, round(value * 100), threshold, bool(threshold) and value >= threshold)  # type: ignore[operator]
+    found = _meters.get(key)
+    if found is None:
+        if len(_meters) >= 4096:
+            _meters.clear()
+        made = get_template_attribute("macros.html", "bar")(label, value, threshold)
+        found = _meters[key] = Markup(made)
+    return found
+
+
 def register(app: Flask) -> None:
     """Register every blueprint and the guard."""
     from course.web import admin, api, author, errors, home, learn, progress, studio
@@ -141,4 +159,5 @@ def register(app: Flask) -> None:
         shown_order=shown_order,
         link=link,
         status_row=status_row,
+        meter=meter,
     )

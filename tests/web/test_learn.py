@@ -380,3 +380,15 @@ def test_each_trainee_sees_their_own_module_lines(login, course) -> None:  # noq
     assert (
         line.search(mounted.get_data(as_text=True)).group(1) == "/course/learn/modules/basics-one"
     )
+
+
+def test_kept_meters_show_their_own_value(app) -> None:  # noqa: ANN001
+    from course.web import meter
+
+    with app.test_request_context("/"):
+        below, reached = meter("Trust", 0.949, 0.95), meter("Trust", 0.951, 0.95)
+        again = meter("Trust", 0.9512, 0.95)
+        other = meter("Liaison", 0.5, 0.95)
+    assert "95%" in below and "95%" in reached  # the same percentage, either side of the line
+    assert "mastered" not in below and "mastered" in reached and again is reached
+    assert "Liaison" in other and "50%" in other and "Trust" not in other
