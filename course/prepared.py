@@ -1,15 +1,17 @@
-"""A read that every request makes, compiled once per database and run as driver SQL.
+"""The hottest reads, compiled once per database and run as driver SQL.
 
 The session's user is read on every request (security.load_user), with the content revision and
-the trainee's figures in the same row. Through the ORM that one-row select cost about 0.3 ms of
-CPU on top of the connection itself, most of it SQLAlchemy's per-execution work (compiled-cache
-lookup, parameter processing, result metadata, ORM row loading), not the database's. Here the
-statement is compiled once per dialect and run on the connection's DBAPI cursor, and its row is
-converted by the same result processors SQLAlchemy would apply, so every type (dates, JSON,
-booleans, enums) reads as it would through the ORM. When anything listens for cursor executions
-(the tests that count queries do), it runs through `Connection.exec_driver_sql` instead, which
-tells them. A driver error goes through SQLAlchemy's own error handling, so it is raised, and a
-lost connection invalidated, exactly as if SQLAlchemy had run the statement."""
+the trainee's figures in the same row; each step's page and answer reads its attempt, and My
+path the unfinished attempts (services.scenarios). Through the ORM the user's one-row select cost
+about 0.3 ms of CPU on top of the connection itself, most of it SQLAlchemy's per-execution work
+(compiled-cache lookup, parameter processing, result metadata, ORM row loading), not the
+database's. Here a statement is compiled once per dialect and run on the connection's DBAPI
+cursor, and its rows are converted by the same result processors SQLAlchemy would apply, so every
+type (dates, JSON, booleans, enums, floats) reads as it would through the ORM. When anything
+listens for cursor executions (the tests that count queries do), it runs through
+`Connection.exec_driver_sql` instead, which tells them. A driver error goes through SQLAlchemy's
+own error handling, so it is raised, and a lost connection invalidated, exactly as if SQLAlchemy
+had run the statement."""
 
 from __future__ import annotations
 
