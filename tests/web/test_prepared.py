@@ -1,5 +1,5 @@
-"""The session user's row, read as driver SQL (course.prepared), is the row the ORM would read,
-and the user built from it behaves as one the ORM loaded."""
+"""Rows read as driver SQL (course.prepared) are the rows the ORM would read, and the objects
+built from them (the session's user, an attempt and its quiz version) behave as the ORM's."""
 
 from __future__ import annotations
 
@@ -26,12 +26,14 @@ def test_the_users_row_is_the_one_the_orm_reads(app, trainee, course) -> None:  
         cohort = accounts.create_cohort(
             "Prepared", trainees=[db.session.get(User, user.id)], target_date=date(2027, 1, 15)
         )
-        cohort.rules.append(CohortRule(module_slug="basics-one", kind="required"))
+        rule = CohortRule(module_slug="basics-one", kind="required")
+        cohort.rules.append(rule)
         db.session.commit()
+        line = f"{rule.id}:required:basics-one"
     with app.test_request_context("/"):
-        prepared, _, _ = security._user_query()
-        orm = tuple(db.session.execute(prepared.statement, {"user_id": user.id}).one())
-        fast = prepared.one_or_none(db.session, user_id=user.id)
+        query, _, _ = security._user_query()
+        orm = tuple(db.session.execute(query.statement, {"user_id": user.id}).one())
+        fast = query.one_or_none(db.session, user_id=user.id)
         seen: list[str] = []
 
         def spy(*args: object) -> None:
@@ -39,14 +41,14 @@ def test_the_users_row_is_the_one_the_orm_reads(app, trainee, course) -> None:  
 
         event.listen(db.engine, "before_cursor_execute", spy)
         try:  # with a listener it runs through SQLAlchemy, which tells the listener
-            counted = prepared.one_or_none(db.session, user_id=user.id)
+            counted = query.one_or_none(db.session, user_id=user.id)
         finally:
             event.remove(db.engine, "before_cursor_execute", spy)
-        missing = prepared.one_or_none(db.session, user_id=user.id + 1000)
+        missing = query.one_or_none(db.session, user_id=user.id + 1000)
     assert fast == orm and counted == orm and len(seen) == 1 and missing is None
     kinds = {type(value) for value in fast}
     assert {dict, date, datetime, bool, str, int} <= kinds  # every kind of conversion was needed
-    assert date(2027, 1, 15) in fast and "1:required:basics-one" in fast
+    assert date(2027, 1, 15) in fast and line in fast
 
 
 def test_the_user_it_builds_is_loaded_and_saves_changes(app, create_user) -> None:  # noqa: ANN001
