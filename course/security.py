@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from functools import cache, lru_cache
+from functools import cache
 
 from flask import (
     Flask,
@@ -18,7 +18,7 @@ from flask import (
 )
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user, logout_user
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature
 from sqlalchemy import bindparam, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Request, Response
@@ -41,6 +41,11 @@ class SessionInterface(SecureCookieSessionInterface):
     page's own work. A cookie checked before is read from what that check found, under the same
     keys and the same age limit; a cookie never seen is checked in full."""
 
+    def __init__(self) -> None:
+        # (keys, cookie) -> the cookie's payload as the session serializer writes it, and when
+        # it was signed: the cookies this process has checked.
+        self._checked: dict[tuple[tuple, str], tuple[str, float]] = {}
+
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
@@ -49,31 +54,25 @@ class SessionInterface(SecureCookieSessionInterface):
         if not cookie or not app.secret_key:
             return super().open_session(app, request)
         keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
-        try:
-            payload, signed_at = self._checked(keys, cookie)
-        except BadSignature:
-            return self.session_class()
+        found = self._checked.get((keys, cookie))
+        if found is None:
+            try:  # Flask's own serializer, under the app's current keys
+                data, signed = self.get_signing_serializer(app).loads(  # type: ignore[union-attr]
+                    cookie, return_timestamp=True
+                )
+            except BadSignature:
+                return self.session_class()  # never remembered
+            if len(self._checked) >= 4096:
+                self._checked.clear()
+            found = self._checked[(keys, cookie)] = (
+                self.serializer.dumps(data),
+                signed.timestamp(),
+            )
+        payload, signed_at = found
         age = time.time() - signed_at
         if not 0 <= age <= app.permanent_session_lifetime.total_seconds():
             return self.session_class()  # what itsdangerous does with an expired signature
         return self.session_class(self.serializer.loads(payload))
-
-    @lru_cache(maxsize=4096)  # noqa: B019 (one interface per app, kept for the process's life)
-    def _checked(self, keys: tuple[str | bytes, ...], cookie: str) -> tuple[str, float]:
-        """Check a cookie's signature under keys (the current one first); return its payload, as
-        the session serializer writes it, and when it was signed. A bad signature raises and is
-        not remembered."""
-        serializer = URLSafeTimedSerializer(
-            [*reversed(keys)],  # type: ignore[arg-type]  # itsdangerous: the current key last
-            salt=self.salt,
-            serializer=self.serializer,
-            signer_kwargs={
-                "key_derivation": self.key_derivation,
-                "digest_method": self.digest_method,
-            },
-        )
-        data, signed = serializer.loads(cookie, return_timestamp=True)
-        return self.serializer.dumps(data), signed.timestamp()
 
 
 CSRF_REUSE = 300  # seconds: how long one process serves a session the same signed CSRF token
