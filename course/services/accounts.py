@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select
 from course.extensions import db
 from course.models import Cohort, CohortMember, Role, User
 from course.models.types import utcnow
-from course.services import ServiceError, audit
+from course.services import ServiceError, audit, throttle
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 256
@@ -115,7 +115,8 @@ def _account(user: User) -> dict:
 
 
 def authenticate(login: str, password: str) -> User | None:
-    """Return the active user with this email or username and password, else None.
+    """Return the active user with this email or username and password, else None. A right
+    password also clears the account's failed attempts (course.services.throttle).
 
     Ends the caller's transaction before the password is hashed: the hash takes tens of
     milliseconds, and on SQLite a POST's transaction holds the write lock, so every other
@@ -132,6 +133,7 @@ def authenticate(login: str, password: str) -> User | None:
     if hasher().check_needs_rehash(stored):
         user.password_hash = hasher().hash(password)
     user.last_login_at = utcnow()
+    throttle.succeeded(throttle.account_key(login))
     db.session.commit()
     return user
 

@@ -54,6 +54,7 @@ def failed(keys: Iterable[str]) -> None:
 
 
 def succeeded(key: str) -> None:
-    """Clear an account's failures once its password has been given right."""
+    """Clear an account's failures once its password has been given right, in the caller's
+    transaction: accounts.authenticate commits it with the login's own stamp, so a login ends in
+    one commit (on PostgreSQL each commit waits for its WAL flush)."""
     db.session.execute(delete(LoginFailure).where(LoginFailure.key == key))
-    db.session.commit()

@@ -127,7 +127,6 @@ def login() -> str | Response | tuple[str, int]:
             return render_template("auth/login.html", form=form), 429
         user = accounts.authenticate(form.login.data, form.password.data)
         if user is not None:
-            throttle.succeeded(keys[0])
             session.clear()  # a fresh session on login: no fixation
             login_user(user)
             start_session()

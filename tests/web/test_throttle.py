@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from course import create_app
 from course.extensions import db, limiter
@@ -82,3 +82,29 @@ def test_the_current_password_check_is_throttled(login, app) -> None:  # noqa: A
     assert codes == [200] * throttle.FREE["password"] + [429]
     right = post_form(client, "/account/password", {"current_password": PASSWORD, **fields})
     assert right.status_code == 429  # even the right password waits out the back-off
+
+
+def test_a_right_password_clears_the_account_s_failures_in_the_login_s_one_commit(
+    create_user,  # noqa: ANN001
+    app,  # noqa: ANN001
+) -> None:
+    user = create_user(Role.TRAINEE)
+    client = app.test_client()
+    for _ in range(throttle.FREE["account"] - 1):
+        assert attempt(client, user.email, "wrong password!").status_code == 200
+    commits: list[object] = []
+
+    def count(connection: object) -> None:
+        commits.append(connection)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "commit", count)
+    try:
+        assert attempt(client, user.email, PASSWORD).status_code == 302
+    finally:
+        event.remove(engine, "commit", count)
+    assert len(commits) == 1  # the login's stamp and the cleared failures together
+    with app.app_context():
+        left = db.session.scalars(select(LoginFailure.key)).all()
+    assert left == ["address:10.0.0.1"] * (throttle.FREE["account"] - 1)  # the address's stay
