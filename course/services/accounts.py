@@ -11,8 +11,10 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
+from course import sqlite
 from course.extensions import db
 from course.models import Cohort, CohortMember, Role, User
 from course.models.types import utcnow
@@ -118,23 +120,30 @@ def authenticate(login: str, password: str) -> User | None:
     """Return the active user with this email or username and password, else None. A right
     password also clears the account's failed attempts (course.services.throttle).
 
-    Ends the caller's transaction before the password is hashed: the hash takes tens of
-    milliseconds, and on SQLite a POST's transaction holds the write lock, so every other
-    writer (every answer of every trainee) would wait for each login's hash."""
+    Ends the caller's read before the password is hashed, and only what follows the hash (the
+    login's stamp, or the caller's record of a failure) takes SQLite's write lock: the hash takes
+    tens of milliseconds, and every other writer (every answer of every trainee) would wait for
+    it. The login view reads without the lock (course.web.reads_first), so a login takes it once."""
     login = login.strip().lower()
     user = db.session.scalar(select(User).where(or_(User.email == login, User.username == login)))
-    stored, active = (user.password_hash, user.active) if user is not None else (None, False)
-    db.session.rollback()  # nothing was written: this only lets go of the lock
-    if stored is None:
+    if user is not None:
+        db.session.expunge(user)  # keeps what was read through the rollback below
+    db.session.rollback()  # nothing was written: this only lets go of any lock
+    sqlite.start_writing(db.session())  # what follows writes (the login's stamp, or a failure)
+    if user is None:
         _verify(_dummy_hash(hasher()), password)  # same work as a real check: no timing oracle
         return None
-    if not (_verify(stored, password) and active):
+    if not (_verify(user.password_hash, password) and user.active):
         return None
-    if hasher().check_needs_rehash(stored):
-        user.password_hash = hasher().hash(password)
-    user.last_login_at = utcnow()
+    stamp = {"last_login_at": utcnow()}
+    if hasher().check_needs_rehash(user.password_hash):
+        stamp["password_hash"] = hasher().hash(password)
+    db.session.execute(update(User).where(User.id == user.id).values(stamp))
     throttle.succeeded(throttle.account_key(login))
     db.session.commit()
+    for key, value in stamp.items():
+        set_committed_value(user, key, value)
+    db.session.add(user)  # back in the session as read and stamped: logging in reads nothing
     return user
 
 

@@ -41,6 +41,13 @@ def takes_files(view: F) -> F:
     return view
 
 
+def reads_first(view: F) -> F:
+    """Mark a view that reads before it decides to write and takes SQLite's write lock itself
+    (sqlite.start_writing) when it is about to write: start_writing leaves it reading."""
+    view.reads_first = True  # type: ignore[attr-defined]
+    return view
+
+
 def guard() -> object:
     """Refuse every request whose view is not public and whose user's role is not its audience."""
     if request.endpoint is None or request.endpoint == "static":
@@ -87,7 +94,9 @@ def start_writing() -> None:
     """A request that may write takes SQLite's write lock only now, when its view is about to
     run: loading the user, the CSRF check and the guard read without it (course.sqlite)."""
     if request.method not in ("GET", "HEAD"):
-        sqlite.start_writing(db.session())
+        view = current_app.view_functions.get(request.endpoint or "")
+        if not getattr(view, "reads_first", False):
+            sqlite.start_writing(db.session())
 
 
 # Paths of links every page repeats, built once per process: (endpoint, *values) -> path.

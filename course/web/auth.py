@@ -26,7 +26,7 @@ from course.models import Role
 from course.models.types import utcnow
 from course.security import start_session
 from course.services import ServiceError, accounts, links, throttle, tokens
-from course.web import audience, public
+from course.web import audience, public, reads_first
 from course.web.forms import ConfirmForm, new_password_field
 from course.web.home import HOMES
 
@@ -114,6 +114,7 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@reads_first  # the throttle's counts and the account are read before the lock (on SQLite)
 @limiter.limit(_login_limit, methods=["POST"])
 def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from course.extensions import db
 from course.models import Role, User
+from course.services.accounts import hasher
 from tests.conftest import PASSWORD, csrf_token, log_in, post_form
 
 
@@ -39,6 +41,22 @@ def test_login_with_username_records_last_login(client, create_user, ctx):
     response = post_form(client, "/login", {"login": "DANA", "password": PASSWORD})
     assert response.status_code == 302 and response.headers["Location"] == "/author/"
     assert db.session.get(User, user.id).last_login_at is not None
+
+
+def test_a_hash_made_with_older_settings_is_renewed_at_login(client, create_user, ctx):
+    user = create_user(Role.TRAINEE)
+    old = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
+    db.session.get(User, user.id).password_hash = old
+    db.session.commit()
+    response = post_form(client, "/login", {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    db.session.expire_all()
+    renewed = db.session.get(User, user.id)
+    assert renewed.password_hash != old and renewed.last_login_at is not None
+    assert not hasher().check_needs_rehash(renewed.password_hash)
+    assert hasher().verify(renewed.password_hash, PASSWORD)
+    assert client.get("/learn/").status_code in (200, 302)  # signed in: not sent to /login
+    assert not client.get("/learn/").headers.get("Location", "").startswith("/login")
 
 
 def test_login_follows_only_local_next(client, create_user):

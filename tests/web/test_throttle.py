@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import event, select
 
-from course import create_app
+from course import create_app, sqlite
 from course.extensions import db, limiter
 from course.models import LoginFailure, Role
 from course.services import throttle
@@ -108,3 +109,30 @@ def test_a_right_password_clears_the_account_s_failures_in_the_login_s_one_commi
     with app.app_context():
         left = db.session.scalars(select(LoginFailure.key)).all()
     assert left == ["address:10.0.0.1"] * (throttle.FREE["account"] - 1)  # the address's stay
+
+
+def test_a_login_takes_sqlite_s_write_lock_once_and_not_for_its_reads(
+    create_user,  # noqa: ANN001
+    app,  # noqa: ANN001
+    monkeypatch,  # noqa: ANN001
+) -> None:
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's write lock")
+    user = create_user(Role.TRAINEE)
+    client = app.test_client()
+    taken: list[bool] = []
+    take = sqlite.begin_immediate
+
+    def counted(raw, *args):  # noqa: ANN001, ANN002, ANN202
+        taken.append(True)
+        return take(raw, *args)
+
+    monkeypatch.setattr(sqlite, "begin_immediate", counted)
+    for password, status in (("wrong password!", 200), (PASSWORD, 302)):
+        token = csrf_token(client, "/login")  # a GET: never the write lock
+        taken.clear()
+        answer = client.post(
+            "/login", data={"login": user.email, "password": password, "csrf_token": token}
+        )
+        assert (answer.status_code, len(taken)) == (status, 1)  # the failure, or the stamp
