@@ -3,6 +3,10 @@
 Each user is one trainee account (`pop<N>@load.example`, created by population_load.py) and each
 request is named by its page, so locust's figures come out per page. The HelloUser class loads the
 hello page under the same pacing, for the comparison the machine's own noise calls for.
+
+Locust's figures are reset when every user has started, so they hold only the logins still under
+way then. With LOGIN_TIMES set to a file, every login's time (and whether it failed) is also written
+there when locust quits, the whole ramp's included.
 """
 
 from __future__ import annotations
@@ -10,8 +14,9 @@ from __future__ import annotations
 import itertools
 import os
 import re
+from pathlib import Path
 
-from locust import FastHttpUser, between, task
+from locust import FastHttpUser, between, events, task
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 STEP = re.compile(r'name="step" type="hidden" value="([^"]+)"')
@@ -20,6 +25,22 @@ OPTION = re.compile(r'name="option" id="option-\d+" value="(\d+)"')
 POSITIONS = re.compile(r'name="(position-\d+)"')
 ACCOUNTS = itertools.count()
 PASSWORD = "population load password"
+LOGINS: list[tuple[float, bool]] = []  # every login's milliseconds, and whether it failed
+
+
+@events.request.add_listener
+def keep_login(name: str, response_time: float, exception: object, **_: object) -> None:
+    """Keep each login's time, the ramp's included."""
+    if name == "log in":
+        LOGINS.append((response_time, exception is not None))
+
+
+@events.quitting.add_listener
+def write_logins(**_: object) -> None:
+    """Write the logins' times to LOGIN_TIMES, one "milliseconds failed" line each."""
+    if os.environ.get("LOGIN_TIMES"):
+        lines = (f"{ms:.1f} {int(failed)}\n" for ms, failed in LOGINS)
+        Path(os.environ["LOGIN_TIMES"]).write_text("".join(lines))
 
 
 class Trainee(FastHttpUser):
