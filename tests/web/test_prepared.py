@@ -45,7 +45,12 @@ def test_the_users_row_is_the_one_the_orm_reads(app, trainee, course) -> None:  
         finally:
             event.remove(db.engine, "before_cursor_execute", spy)
         missing = query.one_or_none(db.session, user_id=user.id + 1000)
+        fresh = prepared.Prepared(
+            query.statement, query.example
+        )  # learns the driver's types, then not
+        first, again = (fresh.one_or_none(db.session, user_id=user.id) for _ in range(2))
     assert fast == orm and counted == orm and len(seen) == 1 and missing is None
+    assert first == orm and again == orm
     kinds = {type(value) for value in fast}
     assert {dict, date, datetime, bool, str, int} <= kinds  # every kind of conversion was needed
     assert date(2027, 1, 15) in fast and line in fast
