@@ -34,6 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import flask_migrate
+from population_load import CHEAP
 from werkzeug.test import EnvironBuilder
 
 from course import create_app
@@ -87,7 +88,7 @@ def main() -> None:
     app = create_app(
         {**test_overrides(url), "TESTING": False, "WTF_CSRF_ENABLED": True}
         | (
-            {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024}
+            {key: int(value) for key, value in CHEAP.items()}  # population_load's own
             if args.page == "login"
             else {"ARGON2_TIME_COST": 2, "ARGON2_MEMORY_KIB": 19456}
         )

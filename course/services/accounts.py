@@ -128,7 +128,7 @@ def authenticate(login: str, password: str) -> User | None:
     user = db.session.scalar(select(User).where(or_(User.email == login, User.username == login)))
     if user is not None:
         db.session.expunge(user)  # keeps what was read through the rollback below
-    db.session.rollback()  # nothing was written: this only lets go of any lock
+    db.session.rollback()  # nothing was written: this ends the read (and any lock)
     sqlite.start_writing(db.session())  # what follows writes (the login's stamp, or a failure)
     if user is None:
         _verify(_dummy_hash(hasher()), password)  # same work as a real check: no timing oracle
