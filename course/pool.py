@@ -43,11 +43,12 @@ def ping_when_idle(engine: Engine, idle_seconds: float = IDLE_SECONDS) -> None:
 
 def ping(dbapi_connection: Any) -> None:
     """Run a trivial query on a driver connection, and leave it outside any transaction (the
-    query opened one on PostgreSQL, and a GET then could not switch to autocommit)."""
+    query opened one on PostgreSQL, and a GET then could not switch to autocommit). It ends with
+    COMMIT: at a ROLLBACK psycopg forgets the connection's prepared statements."""
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("SELECT 1")
         cursor.fetchall()
     finally:
         cursor.close()
-        dbapi_connection.rollback()
+        dbapi_connection.commit()

@@ -18,6 +18,7 @@ from course import sqlite
 from course.extensions import db
 from course.models import Cohort, CohortMember, Role, User
 from course.models.types import utcnow
+from course.prepared import end_read
 from course.services import ServiceError, audit, throttle
 
 MIN_PASSWORD = 12
@@ -128,7 +129,7 @@ def authenticate(login: str, password: str) -> User | None:
     user = db.session.scalar(select(User).where(or_(User.email == login, User.username == login)))
     if user is not None:
         db.session.expunge(user)  # keeps what was read through the rollback below
-    db.session.rollback()  # nothing was written: this ends the read (and any lock)
+    end_read(db.session())  # nothing was written: this ends the read (and any lock)
     sqlite.start_writing(db.session())  # what follows writes (the login's stamp, or a failure)
     if user is None:
         _verify(_dummy_hash(hasher()), password)  # same work as a real check: no timing oracle

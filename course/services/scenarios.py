@@ -17,7 +17,7 @@ from course.content.model import Evidence
 from course.extensions import db
 from course.models import Answer, Attempt, Quiz, QuizVersion, User
 from course.models.types import utcnow
-from course.prepared import Prepared, attach, columns_of
+from course.prepared import Prepared, attach, columns_of, end_read
 from course.services import ServiceError, learning, statements
 from course.services import catalogue as catalogue_service
 from course.services.catalogue import Course
@@ -109,6 +109,7 @@ def start(user: User, quiz_slug: str, course: Course) -> Attempt:
     previous = attempts_for(user, quiz.id)
     unfinished = next((a for a in previous if a.status == "in-progress"), None)
     if unfinished is not None:
+        end_read(db.session())  # resumed: nothing written
         return unfinished
     check_retake(version, previous)
     attempt = Attempt(
@@ -163,6 +164,7 @@ def answer(
     played = played or load(user, attempt_id, lock=True)
     attempt = played.attempt
     if attempt.status != "in-progress" or attempt.current_step != step_id:
+        release()
         return played, None  # replayed, double-clicked, or an old page: nothing to record
     graded = content.grade(played.step, response)  # InvalidResponse for a bad response
     row = Answer(
@@ -198,6 +200,13 @@ def answer(
     position = row.position  # read before the commit expires it
     db.session.commit()
     return played, position
+
+
+def release() -> None:
+    """End a transaction that locked an attempt (load(lock=True)) and recorded nothing: a
+    replayed or stale answer. It commits, so the connection keeps its prepared statements
+    (course.prepared.end_read)."""
+    end_read(db.session())
 
 
 def shown(step: content.Step, attempt: Attempt) -> list:

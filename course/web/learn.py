@@ -126,6 +126,7 @@ def answer(attempt_id: int) -> str | Response:
     played = scenarios.load(current_user, attempt_id, lock=True)
     form = AnswerForm()
     if not form.validate_on_submit() or played.step is None or form.step.data != played.step.id:
+        scenarios.release()
         return redirect(url_for("learn.attempt", attempt_id=attempt_id))  # stale or replayed
     try:
         response = read_response(played.step, request.form)

@@ -14,8 +14,8 @@ from course import prepared, security
 from course.extensions import db
 from course.models import CohortRule, User
 from course.services import accounts, scenarios
-from tests.conftest import post_form
-from tests.web.test_learn import play, start
+from tests.conftest import csrf_token, post_form
+from tests.web.test_learn import answer, play, start
 
 
 def test_the_users_row_is_the_one_the_orm_reads(app, trainee, course) -> None:  # noqa: ANN001
@@ -107,3 +107,56 @@ def test_an_attempt_loads_as_the_orm_would(app, trainee, course, create_user) ->
         assert not inspect(attempt).modified
         with pytest.raises(NotFound):  # another trainee's attempt
             scenarios.load(db.session.get(User, stranger.id), attempt_id)
+
+
+def test_an_answer_that_records_nothing_commits_and_keeps_the_prepared_statements(
+    app,  # noqa: ANN001
+    trainee,  # noqa: ANN001
+    course,  # noqa: ANN001
+) -> None:
+    """A replayed answer, or a resumed attempt, locked or read rows and wrote nothing: it ends
+    with COMMIT, not ROLLBACK, because at a ROLLBACK psycopg forgets every statement it prepared
+    on the connection and the server plans each again. On PostgreSQL the user's query, run at
+    every request, is still prepared after a run of replayed answers."""
+    client, _ = trainee
+    post_form(client, "/learn/welcome/skip", token_from="/learn/welcome")
+    url = start(client)
+    assert answer(client, url, "first", choice="a").status_code == 302
+    token = csrf_token(client, url)
+    ends: list[str] = []
+    used: list[object] = []
+
+    def rollback(_connection: object) -> None:
+        ends.append("ROLLBACK")
+
+    def commit(_connection: object) -> None:
+        ends.append("COMMIT")
+
+    def checkin(dbapi_connection: object, _record: object) -> None:
+        used.append(dbapi_connection)
+
+    with app.app_context():
+        engine = db.engine
+    hooks = [(engine, "rollback", rollback), (engine, "commit", commit)]
+    hooks.append((engine.pool, "checkin", checkin))
+    for target, name, hook in hooks:
+        event.listen(target, name, hook)
+    try:
+        for _ in range(12):  # the step is "second" now
+            replayed = client.post(url, data={"step": "first", "choice": "a", "csrf_token": token})
+            assert replayed.status_code == 302
+            assert replayed.headers["Location"].endswith(url)
+        resumed = client.post("/learn/quizzes/basics-one-quiz/start", data={"csrf_token": token})
+        assert resumed.headers["Location"].endswith(url)  # the unfinished attempt
+    finally:
+        for target, name, hook in hooks:
+            event.remove(target, name, hook)
+    assert ends == ["COMMIT"] * 13
+    if engine.dialect.name == "postgresql":
+        raw = used[-1]
+        statements = [row[0] for row in raw.execute("SELECT statement FROM pg_prepared_statements")]
+        raw.commit()
+        assert any("FROM user_account" in statement for statement in statements), statements
+    with app.app_context():
+        played = scenarios.load(db.session.get(User, trainee[1].id), int(url.rsplit("/", 1)[1]))
+        assert (played.answered, played.attempt.current_step) == (1, "second")

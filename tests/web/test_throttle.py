@@ -93,19 +93,28 @@ def test_a_right_password_clears_the_account_s_failures_in_the_login_s_one_commi
     client = app.test_client()
     for _ in range(throttle.FREE["account"] - 1):
         assert attempt(client, user.email, "wrong password!").status_code == 200
-    commits: list[object] = []
+    seen: list[str] = []  # the statements run, and "COMMIT" where each transaction ended
 
-    def count(connection: object) -> None:
-        commits.append(connection)
+    def statement(*args: object) -> None:
+        seen.append(str(args[2]).split(None, 1)[0].upper())
+
+    def commit(_connection: object) -> None:
+        seen.append("COMMIT")
 
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "commit", count)
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
     try:
         assert attempt(client, user.email, PASSWORD).status_code == 302
     finally:
-        event.remove(engine, "commit", count)
-    assert len(commits) == 1  # the login's stamp and the cleared failures together
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+    transactions = " ".join(seen).split("COMMIT")
+    writing = [t.split() for t in transactions if {"INSERT", "UPDATE", "DELETE"} & set(t.split())]
+    # the login's stamp and the cleared failures together, in the one transaction that writes
+    assert len(writing) == 1, seen
+    assert {"UPDATE", "DELETE"} <= set(writing[0]), seen
     with app.app_context():
         left = db.session.scalars(select(LoginFailure.key)).all()
     assert left == ["address:10.0.0.1"] * (throttle.FREE["account"] - 1)  # the address's stay
