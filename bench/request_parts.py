@@ -80,6 +80,7 @@ def main() -> None:
     parser.add_argument(
         "--sort", default="tottime", help="cProfile's order: tottime, cumulative, ..."
     )
+    parser.add_argument("--callers", default="", help="with --profile: who calls these functions")
     args = parser.parse_args()
     if args.cpu:
         global CLOCK
@@ -150,7 +151,10 @@ def main() -> None:
     for label, seconds in spent.most_common():
         print(f"  {label:<60} {seconds / args.runs * 1000:.3f} ms")
     if args.profile:  # the timings above are inflated by the profiler when it runs
-        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.profile)
+        stats = pstats.Stats(profiler).sort_stats(args.sort)
+        stats.print_stats(args.profile)
+        if args.callers:
+            stats.print_callers(args.callers)
 
 
 def recorded_answer(client, token: Callable[[str], str]) -> tuple[str, bytes]:  # noqa: ANN001
