@@ -153,7 +153,8 @@ def attach(session: Session, model: type, values: Mapping[str, Any], refresh: bo
             for name, value in values.items():
                 set_committed_value(found, name, value)
         return found
-    instance = model(**values)
+    instance = mapper.class_manager.new_instance()  # as the ORM's loading does: no __init__,
+    instance.__dict__.update(values)  # and the values placed as loaded, without change events
     make_transient_to_detached(instance)
     session.add(instance)
     return instance
