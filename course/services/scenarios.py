@@ -97,9 +97,10 @@ def attempts_for(user: User, quiz_id: int) -> list[Attempt]:
     )
 
 
-def start(user: User, quiz_slug: str, course: Course) -> Attempt:
+def start(user: User, quiz_slug: str, course: Course) -> int:
     """Resume the user's unfinished attempt at a quiz, or start one if the module is open and
-    the retake rule allows."""
+    the retake rule allows; return the attempt's id. (The id, not the attempt: after the commit
+    the attempt would be read again, in a transaction of its own, only to give its id.)"""
     quiz = db.session.scalar(select(Quiz).where(Quiz.slug == quiz_slug, ~Quiz.retired))
     version = catalogue_service.quiz_version(quiz_slug)
     if quiz is None or version is None:
@@ -110,7 +111,7 @@ def start(user: User, quiz_slug: str, course: Course) -> Attempt:
     unfinished = next((a for a in previous if a.status == "in-progress"), None)
     if unfinished is not None:
         end_read(db.session())  # resumed: nothing written
-        return unfinished
+        return unfinished.id
     check_retake(version, previous)
     attempt = Attempt(
         user_id=user.id,
@@ -122,11 +123,15 @@ def start(user: User, quiz_slug: str, course: Course) -> Attempt:
     )
     db.session.add(attempt)
     try:
+        db.session.flush()
+        attempt_id = attempt.id
         db.session.commit()
     except IntegrityError:  # a double click started it twice: keep the first
         db.session.rollback()
-        return next(a for a in attempts_for(user, quiz.id) if a.status == "in-progress")
-    return attempt
+        started = next(a for a in attempts_for(user, quiz.id) if a.status == "in-progress")
+        attempt_id = started.id
+        end_read(db.session())
+    return attempt_id
 
 
 def retake_block(version: QuizVersion, previous: list[Attempt]) -> str | None:

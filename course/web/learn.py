@@ -99,11 +99,11 @@ def start(slug: str) -> Response:
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("learn.quiz", slug=slug))
     try:
-        attempt = scenarios.start(current_user, slug, catalogue.current())
+        attempt_id = scenarios.start(current_user, slug, catalogue.current())
     except ServiceError as error:
         flash(error.message, "warning")
         return redirect(url_for("learn.quiz", slug=slug))
-    return redirect(url_for("learn.attempt", attempt_id=attempt.id))
+    return redirect(url_for("learn.attempt", attempt_id=attempt_id))
 
 
 @bp.get("/attempts/<int:attempt_id>")

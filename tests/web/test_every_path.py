@@ -62,13 +62,13 @@ def answer_for(step: content.Step, skill: float | None, rng: random.Random) -> o
 
 def play(user: User, slug: str, course, skill: float | None, rng: random.Random) -> None:  # noqa: ANN001
     """Start (or resume) a quiz and answer every step to its ending."""
-    attempt = scenarios.start(user, slug, course)
+    attempt_id = scenarios.start(user, slug, course)
     while True:
-        played = scenarios.load(user, attempt.id)
+        played = scenarios.load(user, attempt_id)
         step = played.step
         if step is None or isinstance(step, content.Ending):
             return
-        scenarios.answer(user, attempt.id, step.id, answer_for(step, skill, rng), course)
+        scenarios.answer(user, attempt_id, step.id, answer_for(step, skill, rng), course)
 
 
 def follow(user: User, course, skill: float | None, rng: random.Random) -> dict:  # noqa: ANN001

@@ -160,3 +160,34 @@ def test_an_answer_that_records_nothing_commits_and_keeps_the_prepared_statement
     with app.app_context():
         played = scenarios.load(db.session.get(User, trainee[1].id), int(url.rsplit("/", 1)[1]))
         assert (played.answered, played.attempt.current_step) == (1, "second")
+
+
+def test_starting_a_scenario_ends_at_its_commit(app, trainee, course) -> None:  # noqa: ANN001
+    """A started attempt's page address needs only its id: nothing is read after the commit (it
+    used to read the expired attempt again, in a transaction of its own that was rolled back)."""
+    client, _ = trainee
+    post_form(client, "/learn/welcome/skip", token_from="/learn/welcome")
+    token = csrf_token(client, "/learn/quizzes/basics-one-quiz")
+    seen: list[str] = []
+
+    def statement(*args: object) -> None:
+        seen.append(str(args[2]).split(None, 1)[0].upper())
+
+    def rollback(_connection: object) -> None:
+        seen.append("ROLLBACK")
+
+    def commit(_connection: object) -> None:
+        seen.append("COMMIT")
+
+    with app.app_context():
+        engine = db.engine
+    hooks = [("before_cursor_execute", statement), ("rollback", rollback), ("commit", commit)]
+    for name, hook in hooks:
+        event.listen(engine, name, hook)
+    try:
+        started = client.post("/learn/quizzes/basics-one-quiz/start", data={"csrf_token": token})
+    finally:
+        for name, hook in hooks:
+            event.remove(engine, name, hook)
+    assert started.status_code == 302 and "/learn/attempts/" in started.headers["Location"]
+    assert "INSERT" in seen and "ROLLBACK" not in seen and seen[-1] == "COMMIT", seen
