@@ -6,6 +6,7 @@ import itertools
 import os
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import flask_migrate
@@ -179,6 +180,35 @@ def count_queries(app: Flask, call: Callable[[], object]) -> int:
     finally:
         event.remove(engine, "before_cursor_execute", spy)
     return len(seen)
+
+
+@contextmanager
+def transactions(app: Flask, statements: bool = True) -> Iterator[list[str]]:
+    """Record, while the block runs, the first word of every SQL statement (unless
+    `statements` is false) and "COMMIT" or "ROLLBACK" where each transaction ended."""
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def statement(*args: object) -> None:
+        seen.append(str(args[2]).split(None, 1)[0].upper())
+
+    def commit(_connection: object) -> None:
+        seen.append("COMMIT")
+
+    def rollback(_connection: object) -> None:
+        seen.append("ROLLBACK")
+
+    hooks = [("commit", commit), ("rollback", rollback)]
+    if statements:
+        hooks.append(("before_cursor_execute", statement))
+    for name, hook in hooks:
+        event.listen(engine, name, hook)
+    try:
+        yield seen
+    finally:
+        for name, hook in hooks:
+            event.remove(engine, name, hook)
 
 
 def csrf_token(client: FlaskClient, url: str = "/login") -> str:

@@ -14,7 +14,7 @@ from course import prepared, security
 from course.extensions import db
 from course.models import CohortRule, User
 from course.services import accounts, scenarios
-from tests.conftest import csrf_token, post_form
+from tests.conftest import csrf_token, post_form, transactions
 from tests.web.test_learn import answer, play, start
 
 
@@ -123,34 +123,28 @@ def test_an_answer_that_records_nothing_commits_and_keeps_the_prepared_statement
     url = start(client)
     assert answer(client, url, "first", choice="a").status_code == 302
     token = csrf_token(client, url)
-    ends: list[str] = []
     used: list[object] = []
-
-    def rollback(_connection: object) -> None:
-        ends.append("ROLLBACK")
-
-    def commit(_connection: object) -> None:
-        ends.append("COMMIT")
 
     def checkin(dbapi_connection: object, _record: object) -> None:
         used.append(dbapi_connection)
 
     with app.app_context():
         engine = db.engine
-    hooks = [(engine, "rollback", rollback), (engine, "commit", commit)]
-    hooks.append((engine.pool, "checkin", checkin))
-    for target, name, hook in hooks:
-        event.listen(target, name, hook)
+    event.listen(engine.pool, "checkin", checkin)
     try:
-        for _ in range(12):  # the step is "second" now
-            replayed = client.post(url, data={"step": "first", "choice": "a", "csrf_token": token})
-            assert replayed.status_code == 302
-            assert replayed.headers["Location"].endswith(url)
-        resumed = client.post("/learn/quizzes/basics-one-quiz/start", data={"csrf_token": token})
-        assert resumed.headers["Location"].endswith(url)  # the unfinished attempt
+        with transactions(app, statements=False) as ends:
+            for _ in range(12):  # the step is "second" now
+                replayed = client.post(
+                    url, data={"step": "first", "choice": "a", "csrf_token": token}
+                )
+                assert replayed.status_code == 302
+                assert replayed.headers["Location"].endswith(url)
+            resumed = client.post(
+                "/learn/quizzes/basics-one-quiz/start", data={"csrf_token": token}
+            )
+            assert resumed.headers["Location"].endswith(url)  # the unfinished attempt
     finally:
-        for target, name, hook in hooks:
-            event.remove(target, name, hook)
+        event.remove(engine.pool, "checkin", checkin)
     assert ends == ["COMMIT"] * 13
     if engine.dialect.name == "postgresql":
         raw = used[-1]
@@ -168,26 +162,7 @@ def test_starting_a_scenario_ends_at_its_commit(app, trainee, course) -> None:  
     client, _ = trainee
     post_form(client, "/learn/welcome/skip", token_from="/learn/welcome")
     token = csrf_token(client, "/learn/quizzes/basics-one-quiz")
-    seen: list[str] = []
-
-    def statement(*args: object) -> None:
-        seen.append(str(args[2]).split(None, 1)[0].upper())
-
-    def rollback(_connection: object) -> None:
-        seen.append("ROLLBACK")
-
-    def commit(_connection: object) -> None:
-        seen.append("COMMIT")
-
-    with app.app_context():
-        engine = db.engine
-    hooks = [("before_cursor_execute", statement), ("rollback", rollback), ("commit", commit)]
-    for name, hook in hooks:
-        event.listen(engine, name, hook)
-    try:
+    with transactions(app) as seen:
         started = client.post("/learn/quizzes/basics-one-quiz/start", data={"csrf_token": token})
-    finally:
-        for name, hook in hooks:
-            event.remove(engine, name, hook)
     assert started.status_code == 302 and "/learn/attempts/" in started.headers["Location"]
     assert "INSERT" in seen and "ROLLBACK" not in seen and seen[-1] == "COMMIT", seen

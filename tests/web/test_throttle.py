@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from course import create_app, sqlite
 from course.extensions import db, limiter
 from course.models import LoginFailure, Role
 from course.services import throttle
-from tests.conftest import PASSWORD, csrf_token, post_form
+from tests.conftest import PASSWORD, csrf_token, post_form, transactions
 
 
 def attempt(client, login: str, password: str, address: str = "10.0.0.1"):  # noqa: ANN001, ANN201
@@ -93,25 +93,10 @@ def test_a_right_password_clears_the_account_s_failures_in_the_login_s_one_commi
     client = app.test_client()
     for _ in range(throttle.FREE["account"] - 1):
         assert attempt(client, user.email, "wrong password!").status_code == 200
-    seen: list[str] = []  # the statements run, and "COMMIT" where each transaction ended
-
-    def statement(*args: object) -> None:
-        seen.append(str(args[2]).split(None, 1)[0].upper())
-
-    def commit(_connection: object) -> None:
-        seen.append("COMMIT")
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", statement)
-    event.listen(engine, "commit", commit)
-    try:
+    with transactions(app) as seen:  # the statements run, and "COMMIT" where each ended
         assert attempt(client, user.email, PASSWORD).status_code == 302
-    finally:
-        event.remove(engine, "before_cursor_execute", statement)
-        event.remove(engine, "commit", commit)
-    transactions = " ".join(seen).split("COMMIT")
-    writing = [t.split() for t in transactions if {"INSERT", "UPDATE", "DELETE"} & set(t.split())]
+    ended = " ".join(seen).split("COMMIT")
+    writing = [t.split() for t in ended if {"INSERT", "UPDATE", "DELETE"} & set(t.split())]
     # the login's stamp and the cleared failures together, in the one transaction that writes
     assert len(writing) == 1, seen
     assert {"UPDATE", "DELETE"} <= set(writing[0]), seen
