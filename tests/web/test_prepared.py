@@ -166,3 +166,22 @@ def test_starting_a_scenario_ends_at_its_commit(app, trainee, course) -> None:  
         started = client.post("/learn/quizzes/basics-one-quiz/start", data={"csrf_token": token})
     assert started.status_code == 302 and "/learn/attempts/" in started.headers["Location"]
     assert "INSERT" in seen and "ROLLBACK" not in seen and seen[-1] == "COMMIT", seen
+
+
+def test_a_start_that_loses_a_double_click_race_returns_the_first_attempt(
+    app,  # noqa: ANN001
+    trainee,  # noqa: ANN001
+    course,  # noqa: ANN001
+    monkeypatch,  # noqa: ANN001
+) -> None:
+    """Two starts at once both see no attempt; the second one's insert breaks the unique number,
+    and it returns the attempt the first one started, with nothing rolled back after."""
+    client, user = trainee
+    post_form(client, "/learn/welcome/skip", token_from="/learn/welcome")
+    first = int(start(client).rsplit("/", 1)[1])
+    looks = [scenarios.attempts_for, lambda *_: []]  # the first look finds nothing
+    monkeypatch.setattr(scenarios, "attempts_for", lambda *args: looks.pop()(*args))
+    with app.test_request_context("/"), transactions(app, statements=False) as ends:
+        again = scenarios.start(db.session.get(User, user.id), "basics-one-quiz", course)
+    assert again == first
+    assert ends == ["ROLLBACK", "COMMIT"]  # the failed insert, then the read of the first
