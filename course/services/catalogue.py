@@ -48,6 +48,12 @@ class Course:
     placement_slug: str | None
 
     @cached_property
+    def derived(self) -> dict[Any, Any]:
+        """What other layers make from this course and keep while it is current (the web layer's
+        rendered module parts): it goes with the course when the content changes."""
+        return {}
+
+    @cached_property
     def by_slug(self) -> dict[str, ModuleInfo]:
         return {m.slug: m for m in self.modules}
 

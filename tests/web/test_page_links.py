@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import url_for
 
 from course.web import link
@@ -25,3 +27,6 @@ def test_pages_link_under_the_script_root(trainee, course) -> None:  # noqa: ANN
     text = mounted.get_data(as_text=True)
     assert 'href="/training/learn/"' in text
     assert 'action="/training/learn/modules/basics-one/complete"' in text
+    # the link to the next module is kept once made (web.module_part), but per script root
+    assert re.search(r'href="/learn/modules/[a-z-]+" rel="next"', html)
+    assert re.search(r'href="/training/learn/modules/[a-z-]+" rel="next"', text)
