@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from course import engine
 from course.extensions import db
 from course.models import (
+    Attempt,
     Cohort,
     CohortMember,
     CohortRule,
@@ -121,6 +122,7 @@ class Learner:
     params_hash: str | None
     rules: engine.CohortRules | None
     seconds: int = 0  # reading time, every module
+    unfinished: bool = False  # has a scenario attempt in progress (My path offers to resume it)
 
     def state(self, course: Course) -> engine.LearnerState:
         """Return the engine state, replaying history if the engine or content changed."""
@@ -135,7 +137,8 @@ class Learner:
 
 def learner(user_id: int) -> Learner:
     """Read the trainee's stored state, cohort rules and target date, whether they have started
-    or skipped the placement check, and their reading time, in one query (or take them from the
+    or skipped the placement check, their reading time and whether a scenario attempt is in
+    progress, in one query (or take them from the
     user's own query, when a page that only reads has them: remember_learner)."""
     remembered = _remembered.get()
     if remembered is not None and remembered[0] == user_id:
@@ -143,9 +146,11 @@ def learner(user_id: int) -> Learner:
         row = remembered[1]
     else:
         row = db.session.execute(_learner_query(), {"user_id": user_id}).one()
-    started, skipped, state_json, version, params_hash, rule_text, target, seconds = row
+    started, skipped, state_json, version, params_hash, rule_text, target, seconds, unfinished = row
     rules = parse_rules(rule_text, target)
-    return Learner(user_id, started, skipped, state_json, version, params_hash, rules, seconds)
+    return Learner(
+        user_id, started, skipped, state_json, version, params_hash, rules, seconds, unfinished
+    )
 
 
 def learner_columns() -> list:
@@ -190,6 +195,7 @@ def _learner_query() -> Select:
         select(func.coalesce(func.sum(ModuleProgress.seconds), 0))
         .where(ModuleProgress.user_id == user_id)
         .scalar_subquery(),
+        exists().where(Attempt.user_id == user_id, Attempt.status == "in-progress"),
     )
 
 

@@ -25,9 +25,8 @@ def path() -> str | Response:
     if not who.started and course.placement_slug:
         return redirect(url_for("learn.welcome"))
     view = learning.my_path(current_user, course, who)
-    return render_template(
-        "learn/path.html", course=course, path=view, unfinished=scenarios.unfinished(current_user)
-    )
+    unfinished = scenarios.unfinished(current_user) if who.unfinished else []
+    return render_template("learn/path.html", course=course, path=view, unfinished=unfinished)
 
 
 @bp.get("/welcome")

@@ -302,6 +302,18 @@ def test_path_offers_to_resume_an_unfinished_scenario(trainee, course):
     assert f'href="{url}"' in html
 
 
+def test_path_offers_no_resume_before_a_start_or_after_the_finish(trainee, course):
+    client, _ = trainee
+    post_form(client, "/learn/welcome/skip", token_from="/learn/welcome")
+    assert "Resume:" not in client.get("/learn/").get_data(as_text=True)
+    url = start(client)
+    assert "Resume: Scenario for basics-one" in client.get("/learn/").get_data(as_text=True)
+    answer(client, url, "first", choice="a")
+    answer(client, url, "second", option="0")
+    answer(client, url, "third", choice="a")
+    assert "Resume:" not in client.get("/learn/").get_data(as_text=True)
+
+
 def test_after_passing_replays_are_open_for_review(login, course, query):
     client, _ = login()
     play(client, start(client), first="b", option="1", last="b")
