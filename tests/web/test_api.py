@@ -250,8 +250,9 @@ def test_tokens_are_created_shown_once_and_revoked_in_the_ui(instructor, trainee
 def test_requests_are_rate_limited_per_token(app, client, create_user, token, monkeypatch):
     monkeypatch.setitem(app.config, "API_RATELIMIT", "3 per minute")
     secret = token(create_user(Role.INSTRUCTOR))
-    codes = [get(client, "/catalogue", secret).status_code for _ in range(4)]
-    assert codes == [200, 200, 200, 429]
+    responses = [get(client, "/catalogue", secret) for _ in range(4)]
+    assert [r.status_code for r in responses] == [200, 200, 200, 429]
+    assert [r.headers.get("X-RateLimit-Remaining") for r in responses[:3]] == ["2", "1", "0"]
     assert get(client, "/catalogue", secret).get_json()["code"] == 429
     assert get(client, "/catalogue", token(create_user(Role.INSTRUCTOR))).status_code == 200
 

@@ -135,6 +135,9 @@ def test_login_is_rate_limited(client, app):
     ]
     assert codes[:limit] == [200] * limit
     assert codes[-1] == 429
+    # the limiter's hooks run only where limits apply (extensions._limit_only_where_limits_apply)
+    limited = client.post("/login", data={"login": "x@example.org", "csrf_token": token})
+    assert limited.headers["X-RateLimit-Remaining"] == "0"
     assert "Too many attempts" in client.post("/login", data={"csrf_token": token}).get_data(
         as_text=True
     )
