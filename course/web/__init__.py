@@ -16,7 +16,7 @@ from course.content import shown_order, shuffled_items
 from course.extensions import db, login_manager
 from course.models import Role
 from course.services.catalogue import Course, ModuleInfo, markdown_html
-from course.services.learning import ModulePage
+from course.services.learning import ModulePage, Path
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -148,6 +148,22 @@ def module_part(course: Course, page: ModulePage, part: str) -> Markup:
     return found
 
 
+def status_list(course: Course, path: Path) -> Markup:
+    """A trainee's module list (learn/_statuses.html: the modules by track, each with its
+    status), kept with the course once made, keyed by the statuses and their reasons: trainees at
+    the same point of the course see the same list, and a reader who comes back sees it again.
+    Up to 4,096 lists are kept at once."""
+    lists = course.derived.setdefault("status lists", {})
+    key = (request.script_root, path.statuses)
+    found = lists.get(key)
+    if found is None:
+        if len(lists) >= 4096:
+            lists.clear()
+        template = current_app.jinja_env.get_template("learn/_statuses.html")
+        found = lists[key] = Markup(template.render(course=course, path=path))
+    return found
+
+
 # The meters made so far (meter()), by what they show.
 _meters: dict[tuple, Markup] = {}
 
@@ -187,4 +203,5 @@ def register(app: Flask) -> None:
         status_row=status_row,
         meter=meter,
         module_part=module_part,
+        status_list=status_list,
     )
