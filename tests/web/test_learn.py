@@ -378,8 +378,8 @@ def test_the_next_step_says_read_again_when_remediation_is_the_failed_module(app
 
 def test_each_trainee_sees_their_own_module_lines(login, course) -> None:  # noqa: ANN001
     # The lines, and whole lists, are rendered once per process and kept (web.status_row,
-    # web.status_list): a kept line must never
-    # show one trainee's status, or one mount point's links, to another.
+    # web.status_list): a kept one must never show one trainee's status, or one mount point's
+    # links, to another.
     (first, _), (second, _) = login(Role.TRAINEE), login(Role.TRAINEE)
     for client in (first, second):
         post_form(client, "/learn/welcome/skip", token_from="/learn/welcome")
