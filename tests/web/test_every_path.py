@@ -22,9 +22,10 @@ from course.services import ServiceError, catalogue, importer, learning, scenari
 
 ROOT = Path(__file__).resolve().parents[2]
 STRATEGIES = {"weak": 0.25, "average": 0.55, "strong": 0.9, "guesser": None}
-# Trainees per strategy: CI runs 4 x 5; `PATH_TRAINEES=75` plays 300 (docs/engine.md). Each
-# strategy's trainees are split over PARTS tests (so that test workers share them out), but the
-# strong ones, whose share completing the course is checked, play in one.
+# Trainees per strategy: CI runs 4 x 5 on SQLite and 4 x 3 on PostgreSQL (.ci/run);
+# `PATH_TRAINEES=75` plays 300 (docs/engine.md). Each strategy's trainees are split over PARTS
+# tests (so that test workers share them out), but the strong ones, whose share completing the
+# course is checked, play in one.
 TRAINEES = int(os.environ.get("PATH_TRAINEES", "5"))
 PARTS = 2
 
