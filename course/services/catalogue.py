@@ -50,7 +50,8 @@ class Course:
     @cached_property
     def derived(self) -> dict[Any, Any]:
         """What other layers make from this course and keep while it is current (the web layer's
-        rendered module parts): it goes with the course when the content changes."""
+        rendered module parts and module lists): it goes with the course when the content
+        changes."""
         return {}
 
     @cached_property

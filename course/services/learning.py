@@ -138,8 +138,8 @@ class Learner:
 def learner(user_id: int) -> Learner:
     """Read the trainee's stored state, cohort rules and target date, whether they have started
     or skipped the placement check, their reading time and whether a scenario attempt is in
-    progress, in one query (or take them from the
-    user's own query, when a page that only reads has them: remember_learner)."""
+    progress, in one query (or take them from the user's own query, when a page that only reads
+    has them: remember_learner)."""
     remembered = _remembered.get()
     if remembered is not None and remembered[0] == user_id:
         _remembered.set(None)  # used once: a second call in the same request reads afresh
