@@ -11,7 +11,7 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from course import sqlite
@@ -126,7 +126,7 @@ def authenticate(login: str, password: str) -> User | None:
     tens of milliseconds, and every other writer (every answer of every trainee) would wait for
     it. The login view reads without the lock (course.web.reads_first), so a login takes it once."""
     login = login.strip().lower()
-    user = db.session.scalar(select(User).where(or_(User.email == login, User.username == login)))
+    user = db.session.scalar(_by_login(), {"login": login})
     if user is not None:
         db.session.expunge(user)  # keeps what was read through the rollback below
     end_read(db.session())  # nothing was written: this ends the read (and any lock)
@@ -146,6 +146,13 @@ def authenticate(login: str, password: str) -> User | None:
         set_committed_value(user, key, value)
     db.session.add(user)  # back in the session as read and stamped: logging in reads nothing
     return user
+
+
+@cache
+def _by_login() -> Select:
+    """authenticate()'s read, built once per process: every login runs it."""
+    login = bindparam("login")
+    return select(User).where(or_(User.email == login, User.username == login))
 
 
 @cache

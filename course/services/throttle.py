@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Delete, Select, bindparam, delete, func, select
 
 from course.extensions import db
 from course.models import LoginFailure
@@ -26,12 +27,21 @@ def account_key(login: str) -> str:
 def wait(keys: Iterable[str], now: datetime | None = None) -> int:
     """Return the seconds to wait before another password check for these keys (0: go ahead)."""
     now = now or utcnow()
-    rows = db.session.execute(
-        select(LoginFailure.key, func.count(), func.min(LoginFailure.at), func.max(LoginFailure.at))
-        .where(LoginFailure.key.in_(list(keys)), LoginFailure.at > now - WINDOW)
-        .group_by(LoginFailure.key)
-    ).all()
+    rows = db.session.execute(_counts(), {"keys": list(keys), "since": now - WINDOW}).all()
     return max((_wait(key, n, first, last, now) for key, n, first, last in rows), default=0)
+
+
+@cache
+def _counts() -> Select:
+    """wait()'s query, built once per process: every login runs it."""
+    return (
+        select(LoginFailure.key, func.count(), func.min(LoginFailure.at), func.max(LoginFailure.at))
+        .where(
+            LoginFailure.key.in_(bindparam("keys", expanding=True)),
+            LoginFailure.at > bindparam("since"),
+        )
+        .group_by(LoginFailure.key)
+    )
 
 
 def _wait(key: str, failures: int, first: datetime, last: datetime, now: datetime) -> int:
@@ -57,4 +67,10 @@ def succeeded(key: str) -> None:
     """Clear an account's failures once its password has been given right, in the caller's
     transaction: accounts.authenticate commits it with the login's own stamp, so a login ends in
     one commit (on PostgreSQL each commit waits for its WAL flush)."""
-    db.session.execute(delete(LoginFailure).where(LoginFailure.key == key))
+    db.session.execute(_clear(), {"key": key})
+
+
+@cache
+def _clear() -> Delete:
+    """succeeded()'s statement, built once per process: every right password runs it."""
+    return delete(LoginFailure).where(LoginFailure.key == bindparam("key"))
