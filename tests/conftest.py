@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, event, make_url, text
 
 from course import create_app
 from course.config import test_overrides
-from course.extensions import db, limiter
+from course.extensions import db, dispose_engines, engines, limiter
 from course.models import Role, User
 from course.services import accounts
 
@@ -60,7 +60,7 @@ def reset_schema() -> None:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
     else:
-        db.engine.dispose()
+        dispose_engines()
         Path(db.engine.url.database).unlink(missing_ok=True)
 
 
@@ -92,7 +92,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     yield app
     with app.app_context():
         db.session.remove()
-        db.engine.dispose()
+        dispose_engines()
 
 
 @pytest.fixture(autouse=True)
@@ -173,19 +173,27 @@ def create_user(app: Flask) -> Callable[..., User]:
 
 def count_queries(app: Flask, call: Callable[[], object]) -> int:
     """Return how many SQL statements call() runs."""
-    with app.app_context():
-        engine = db.engine
     seen: list[str] = []
-
-    def spy(*args: object) -> None:
-        seen.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", spy)
-    try:
+    with listening(app, lambda *args: seen.append(str(args[2]))):
         call()
-    finally:
-        event.remove(engine, "before_cursor_execute", spy)
     return len(seen)
+
+
+@contextmanager
+def listening(
+    app: Flask, hook: Callable[..., object], name: str = "before_cursor_execute"
+) -> Iterator[None]:
+    """Call `hook` at the engine event `name` on every engine of the app while the block runs
+    (on PostgreSQL the GET requests read through an engine of their own)."""
+    with app.app_context():
+        found = engines()
+    for engine in found:
+        event.listen(engine, name, hook)
+    try:
+        yield
+    finally:
+        for engine in found:
+            event.remove(engine, name, hook)
 
 
 @contextmanager
@@ -193,7 +201,7 @@ def transactions(app: Flask, statements: bool = True) -> Iterator[list[str]]:
     """Record, while the block runs, the first word of every SQL statement (unless
     `statements` is false) and "COMMIT" or "ROLLBACK" where each transaction ended."""
     with app.app_context():
-        engine = db.engine
+        found = engines()
     seen: list[str] = []
 
     def statement(*args: object) -> None:
@@ -208,13 +216,15 @@ def transactions(app: Flask, statements: bool = True) -> Iterator[list[str]]:
     hooks = [("commit", commit), ("rollback", rollback)]
     if statements:
         hooks.append(("before_cursor_execute", statement))
-    for name, hook in hooks:
-        event.listen(engine, name, hook)
+    for engine in found:
+        for name, hook in hooks:
+            event.listen(engine, name, hook)
     try:
         yield seen
     finally:
-        for name, hook in hooks:
-            event.remove(engine, name, hook)
+        for engine in found:
+            for name, hook in hooks:
+                event.remove(engine, name, hook)
 
 
 def csrf_token(client: FlaskClient, url: str = "/login") -> str:

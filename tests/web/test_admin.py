@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from course.extensions import db
 from course.models import Cohort, Role, User
-from tests.conftest import post_form
+from tests.conftest import listening, post_form
 
 
 def test_dashboard_counts_people(admin, create_user):
@@ -181,7 +181,7 @@ def test_unexpected_errors_get_the_friendly_page(admin, app, monkeypatch):
 def test_users_search_and_paging_with_ten_thousand_accounts(admin, app):
     import re
 
-    from sqlalchemy import event, insert
+    from sqlalchemy import insert
 
     from course.extensions import db
     from course.models import User
@@ -203,7 +203,6 @@ def test_users_search_and_paging_with_ten_thousand_accounts(admin, app):
             ],
         )
         db.session.commit()
-        engine = db.engine
     first = client.get("/admin/users").get_data(as_text=True)
     assert "10001 accounts, page 1 of 201" in first
     assert len(re.findall(r'<th scope="row">', first)) == 50
@@ -212,14 +211,11 @@ def test_users_search_and_paging_with_ten_thousand_accounts(admin, app):
     def spy(*args: object) -> None:
         seen.append(str(args[2]))
 
-    event.listen(engine, "before_cursor_execute", spy)
-    try:
+    with listening(app, spy):
         later = client.get("/admin/users?page=150").get_data(as_text=True)
         on_150 = len(seen)
         seen.clear()
         client.get("/admin/users?page=2")
-    finally:
-        event.remove(engine, "before_cursor_execute", spy)
     assert "page 150 of 201" in later and 'rel="prev"' in later and 'rel="next"' in later
     assert len(seen) == on_150  # a fixed number of queries on any page
     found = client.get("/admin/users?q=OFFICER07777").get_data(as_text=True)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from course.extensions import db
 from course.models import Cohort, CohortRule, Role
 from course.services import accounts
-from tests.conftest import post_form
+from tests.conftest import listening, post_form
 
 
 def make_cohort(app, *users, name="Alpha cohort"):  # noqa: ANN001, ANN201
@@ -82,19 +82,14 @@ def test_report_heatmap_and_csv(admin, login, course, app):
 
 def test_report_runs_a_fixed_number_of_queries(admin, login, course, app):
     client, _ = admin
-    with app.app_context():
-        engine = db.engine
     first, _ = login(Role.TRAINEE)
     cohort_id = make_cohort(app, *(login(Role.TRAINEE)[1] for _ in range(2)))
 
     def queries() -> int:
         seen: list[str] = []
         listener = lambda *args: seen.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with listening(app, listener):
             assert client.get(f"/admin/cohorts/{cohort_id}").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
         return len(seen)
 
     small = queries()

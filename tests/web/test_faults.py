@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from course import create_app
-from course.extensions import db
+from course.extensions import db, dispose_engines
 from course.models import Answer, Role
 from tests.conftest import PASSWORD, log_in
 
@@ -107,7 +107,7 @@ def test_database_out_of_reach_gives_503_then_recovers(app, create_user, course)
         def cut() -> None:
             state["down"] = True
             with faulty.app_context():
-                db.engine.dispose()
+                dispose_engines()
 
         def restore() -> None:
             state["down"] = False
@@ -127,7 +127,7 @@ def test_database_out_of_reach_gives_503_then_recovers(app, create_user, course)
     assert client.get("/learn/modules").status_code == 200  # no restart
     with faulty.app_context():
         db.session.remove()
-        db.engine.dispose()
+        dispose_engines()
     stop()
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from course.models import Answer, Attempt, Event, ModuleProgress, Role
-from tests.conftest import post_form
+from tests.conftest import listening, post_form
 
 
 def start(client, quiz="basics-one-quiz") -> str:
@@ -242,12 +242,6 @@ def test_placement_sets_starting_mastery(trainee, course):
 
 @pytest.mark.parametrize("page", ["/learn/", "/learn/modules/basics-one", "step"])
 def test_pages_run_a_fixed_number_of_queries(trainee, course, app, page):
-    from sqlalchemy import event
-
-    from course.extensions import db
-
-    with app.app_context():
-        engine = db.engine
     client, _ = trainee
     post_form(client, "/learn/welcome/skip", token_from="/learn/welcome")
 
@@ -255,11 +249,8 @@ def test_pages_run_a_fixed_number_of_queries(trainee, course, app, page):
         url = start(client) if page == "step" else page
         seen: list[str] = []
         listener = lambda *args: seen.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with listening(app, listener):
             assert client.get(url).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
         return len(seen)
 
     queries()  # the first visit creates rows that later visits update

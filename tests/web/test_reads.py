@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import event
+from sqlalchemy import text
 
-from course.extensions import db
+from course.extensions import db, engines
 from course.models import CohortRule, Role
 from course.services import accounts, importer, links
-from tests.conftest import post_form
+from tests.conftest import listening, post_form
 from tests.web.test_learn import play, start
 
 WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
@@ -50,10 +50,7 @@ def test_no_get_writes(app, login, course) -> None:  # noqa: ANN001
             written.append((current[0], statement.split("(")[0][:80]))
 
     current = [""]
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", spy)
-    try:
+    with listening(app, spy):
         for rule in app.url_map.iter_rules():
             if "GET" not in rule.methods or rule.endpoint == "static":
                 continue
@@ -66,8 +63,6 @@ def test_no_get_writes(app, login, course) -> None:  # noqa: ANN001
                 for role, client in clients.items():
                     current[0] = f"{role.value} GET {path}"
                     assert client.get(path).status_code < 500
-    finally:
-        event.remove(engine, "before_cursor_execute", spy)
     assert written == []
 
 
@@ -171,11 +166,10 @@ def test_on_sqlite_a_post_takes_the_write_lock_only_for_its_view(
 
 
 def test_on_postgresql_pages_read_in_autocommit_and_exports_stream(app, login, course) -> None:  # noqa: ANN001
-    """A GET reads in autocommit on PostgreSQL (no BEGIN / ROLLBACK round trips); a POST keeps
-    its transaction; the event exports, which stream from a server-side cursor (it needs a
-    transaction), run it outside autocommit and work on both databases."""
-    from sqlalchemy import event
-
+    """A GET reads in autocommit on PostgreSQL (no BEGIN / ROLLBACK round trips), on the read
+    engine's connections; a POST keeps its transaction on the app's engine; the event exports,
+    which stream from a server-side cursor (it needs a transaction), run it outside autocommit
+    and work on both databases."""
     from course.models import User
 
     trainee, me = login(Role.TRAINEE)
@@ -185,31 +179,55 @@ def test_on_postgresql_pages_read_in_autocommit_and_exports_stream(app, login, c
         cohort = accounts.create_cohort("Streamed", trainees=[db.session.get(User, me.id)])
         db.session.commit()
         cohort_id = cohort.id
-        engine = db.engine
-    levels: list[tuple[str, object]] = []
+        found = engines()
+    ran: list[tuple[str, object, bool]] = []
 
     def seen(conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
-        levels.append((statement, conn.get_execution_options().get("isolation_level")))
+        autocommit = getattr(conn.connection.dbapi_connection, "autocommit", None) is True
+        ran.append((statement, conn.engine, autocommit))
 
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with listening(app, seen):
         assert trainee.get("/learn/modules/basics-one").status_code == 200
-        reads, levels[:] = list(levels), []
+        reads, ran[:] = list(ran), []
         post_form(trainee, "/learn/modules/basics-one/complete")
-        writes = [level for statement, level in levels if statement.lstrip().startswith("INSERT")]
-        levels.clear()
+        writes = [(engine, auto) for statement, engine, auto in ran if "INSERT" in statement[:9]]
+        ran.clear()
         for export in ("events.csv", "events.jsonl"):
             response = admin.get(f"/progress/cohorts/{cohort_id}/{export}")
             assert response.status_code == 200
             assert "placement-skipped" in response.get_data(as_text=True)
-        streamed = list(levels)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
+        streamed = [(e, auto) for sql, e, auto in ran if "FROM learning_event JOIN" in sql]
     assert reads and writes and streamed
-    if engine.dialect.name == "postgresql":
-        assert {level for _, level in reads} == {"AUTOCOMMIT"}
-        assert "AUTOCOMMIT" not in writes
-        assert "AUTOCOMMIT" not in {level for statement, level in streamed if "events" in statement}
+    if found[0].dialect.name == "postgresql":
+        main, readers = found
+        assert {(engine, auto) for _, engine, auto in reads} == {(readers, True)}
+        assert set(writes) == {(main, False)}
+        assert set(streamed) == {(main, False)}
+    else:
+        assert len(found) == 1
+
+
+def test_on_postgresql_the_read_engine_cannot_write(app, trainee) -> None:  # noqa: ANN001
+    """The GETs' connections are read-only: a write that slipped into a page would fail there,
+    not change anything."""
+    with app.app_context():
+        found = engines()
+    if len(found) == 1:
+        assert found[0].dialect.name == "sqlite"  # reads begin deferred there (course.sqlite)
+        return
+    from sqlalchemy.exc import InternalError
+
+    with found[1].connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM user_account")) >= 1
+        try:
+            conn.execute(text("UPDATE user_account SET display_name = 'changed'"))
+        except InternalError as error:
+            assert "read-only transaction" in str(error)
+        else:
+            raise AssertionError("the read engine wrote")
+    with found[0].connect() as conn:
+        names = conn.scalars(text("SELECT display_name FROM user_account")).all()
+    assert "changed" not in names
 
 
 def test_content_another_server_changes_is_seen_at_the_next_request(app, trainee, course) -> None:  # noqa: ANN001

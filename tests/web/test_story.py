@@ -9,12 +9,11 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event
 
 from course.extensions import db
 from course.models import CohortMember, CohortRule, ModuleProgress, Role
 from course.services import accounts
-from tests.conftest import count_queries, post_form
+from tests.conftest import count_queries, listening, post_form
 from tests.web.test_learn import play, start
 from tests.web.test_reads import WRITES
 
@@ -298,21 +297,16 @@ def test_reading_these_pages_never_writes(cohorts, admin, app):
     c = cohorts
     work(c["trainee"])
     client, _ = admin
-    with app.app_context():
-        engine = db.engine
     written: list[str] = []
 
     def spy(conn, cursor, statement, *args: object) -> None:  # noqa: ANN001
         if WRITES.match(statement):
             written.append(statement[:80])
 
-    event.listen(engine, "before_cursor_execute", spy)
-    try:
+    with listening(app, spy):
         for url in routes(c):
             for who in (client, c["instructor"]):
                 who.get(url).get_data()
-    finally:
-        event.remove(engine, "before_cursor_execute", spy)
     assert written == []
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from course.extensions import db
 from course.models import Cohort, CohortRule, LearnerSummary, Role
 from course.models.types import utcnow
 from course.services import accounts, catalogue, summaries
-from tests.conftest import post_form
+from tests.conftest import listening, post_form
 from tests.web.test_learn import play, start
 
 
@@ -82,18 +82,14 @@ def test_outdated_summaries_are_computed_on_read_and_not_written(admin, trainee,
             update(LearnerSummary).values(params_hash="old", modules_done=99, snapshot={})
         )
         db.session.commit()
-        engine = db.engine
     writes: list[str] = []
 
     def listener(*args: object) -> None:
         if str(args[2]).lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
             writes.append(str(args[2]))
 
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with listening(app, listener):
         csv = client.get(f"/progress/cohorts/{cohort_id}/progress.csv").get_data(as_text=True)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert writes == []
     assert csv.splitlines()[1].split(",")[-7] == "1"  # modules done: computed, not the stale 99
 
@@ -117,16 +113,13 @@ def test_the_cohort_page_reads_a_fixed_number_of_queries(admin, create_user, cou
         cohort.rules.append(CohortRule(module_slug="basics-one", kind="required"))
         db.session.add(cohort)
         db.session.commit()
-        cohort_id, engine = cohort.id, db.engine
+        cohort_id = cohort.id
 
     def queries(path: str) -> int:
         seen: list[str] = []
         listener = lambda *args: seen.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with listening(app, listener):
             assert client.get(path).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
         return len(seen)
 
     def grow(n: int) -> None:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from course import create_app, sqlite
-from course.extensions import db, limiter
+from course.extensions import db, dispose_engines, limiter
 from course.models import LoginFailure, Role
 from course.services import throttle
 from tests.conftest import PASSWORD, csrf_token, post_form, transactions
@@ -40,7 +40,7 @@ def test_an_account_backs_off_whatever_the_address_or_server(create_user, app) -
     second = create_app({**app.config, "TESTING": True})
     refused = attempt(second.test_client(), user.email, PASSWORD, "10.9.9.9")
     with second.app_context():
-        db.engine.dispose()
+        dispose_engines()
     assert refused.status_code == 429
     assert "Too many failed attempts" in refused.get_data(as_text=True)
     age_failures(app, timedelta(seconds=2))  # the first back-off is a second: then it ends
