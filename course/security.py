@@ -25,7 +25,7 @@ from werkzeug.wrappers import Request, Response
 
 from course.extensions import db, login_manager
 from course.prepared import Prepared, attach, columns_of
-from course.services import catalogue, learning
+from course.services import catalogue, learning, scenarios
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -130,7 +130,9 @@ def load_user(session_id: str) -> object:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    query, keys, width = _user_query()
+    reading = has_request_context() and request.method in READS  # a request that writes may
+    resume = reading and request.endpoint in RESUME_PAGES  # not reuse figures read before it
+    query, keys, width, figures = _user_query(resume)
     row = query.one_or_none(db.session, user_id=int(user_id))
     if row is None:
         return None
@@ -139,27 +141,33 @@ def load_user(session_id: str) -> object:
     catalogue.remember_revision(tuple(columns[:width]))
     if user.session_token != token:
         return None
-    if has_request_context() and request.method in READS:  # a request that writes may not reuse
-        learning.remember_learner(user.id, columns[width:])  # figures read before it
+    if reading:
+        learning.remember_learner(user.id, columns[width : width + figures])
+    if resume:
+        scenarios.carry_unfinished(user.id, columns[width + figures :])
     return user
 
 
 READS = frozenset({"GET", "HEAD"})
+RESUME_PAGES = frozenset({"learn.path"})  # pages that offer to resume an unfinished attempt
 
 
 @cache
-def _user_query() -> tuple[Prepared, tuple[str, ...], int]:
+def _user_query(resume: bool = False) -> tuple[Prepared, tuple[str, ...], int, int]:
     """Build load_user()'s query once per process: the user's columns, the content revision and
-    the trainee's figures (learning.learner), so that a trainee's page reads all three at once.
-    Returns the query, the User attribute of each of the user's columns (the row's first), and
-    how many of the columns after them are the revision."""
+    the trainee's figures (learning.learner), so that a trainee's page reads all three at once;
+    with `resume`, also the unfinished attempts (scenarios.unfinished), for My path. Returns the
+    query, the User attribute of each of the user's columns (the row's first), and how many of
+    the columns after them are the revision, then the figures."""
     from course.models import User
 
     revision = catalogue.revision_columns()
+    figures = learning.learner_columns()
     own, keys = columns_of(User)
-    query = select(*own, *revision, *learning.learner_columns())
+    extra = scenarios.unfinished_columns() if resume else ()
+    query = select(*own, *revision, *figures, *extra)
     query = query.where(User.__table__.c.id == bindparam("user_id"))
-    return Prepared(query, {"user_id": 0}), keys, len(revision)
+    return Prepared(query, {"user_id": 0}), keys, len(revision), len(figures)
 
 
 SEEN_EVERY = 60  # seconds: how often the last-seen time in the cookie is refreshed
@@ -195,6 +203,7 @@ def forget_remembered() -> None:
     figures): a new request reads them afresh with its own user."""
     catalogue.forget_revision()
     learning.forget_learner()
+    scenarios.forget_unfinished()
 
 
 def init_app(app: Flask) -> None:

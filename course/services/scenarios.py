@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 from sqlalchemy import ScalarSelect, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
@@ -510,27 +513,72 @@ def _best_feedback(best: object) -> str:
 
 @dataclass(frozen=True)
 class Unfinished:
-    """An attempt left part-way, as My path offers to resume it."""
+    """The newest attempt left part-way, as My path offers to resume it, and how many more
+    attempts are in progress."""
 
     attempt_id: int
     title: str
     started_at: datetime
     answered: int
+    others: int = 0
 
 
-def unfinished(user: User) -> list[Unfinished]:
-    """Return the user's attempts still in progress, newest first, in one query."""
-    return [Unfinished(*row) for row in _unfinished_query().all(db.session, user_id=user.id)]
+# The user's unfinished attempts, read alongside the user on a page that offers to resume one
+# (security.load_user), taken once by unfinished(): they save My path a query. Dropped at the
+# start of every request, so they never outlive the request that read them.
+_carried: ContextVar[tuple[int, Sequence[Any]] | None] = ContextVar("unfinished", default=None)
+
+
+def carry_unfinished(user_id: int, row: Sequence[Any]) -> None:
+    """Keep unfinished()'s figures, just read alongside the user, for the request's call."""
+    _carried.set((user_id, row))
+
+
+def forget_unfinished() -> None:
+    """Drop carried figures: the next unfinished() reads them again."""
+    _carried.set(None)
+
+
+def unfinished(user: User) -> Unfinished | None:
+    """Return the user's newest attempt still in progress, with how many more are, or None; in
+    one query, or none when the user's own query carried the figures."""
+    carried = _carried.get()
+    if carried is not None and carried[0] == user.id:
+        _carried.set(None)  # used once: a second call in the same request reads afresh
+        row = tuple(carried[1])
+    else:
+        row = _unfinished_query().one_or_none(db.session, user_id=user.id)
+    count, attempt_id, title, started_at, answered = row or (0, None, None, None, 0)
+    if not count:
+        return None
+    return Unfinished(attempt_id, title, started_at, answered, count - 1)
+
+
+@cache
+def unfinished_columns() -> tuple[ScalarSelect, ...]:
+    """unfinished()'s figures for the user bound as `user_id`, as columns another query can
+    carry: how many attempts are in progress, and the newest one's id, title, start and answered
+    steps (NULL when there is none)."""
+    mine = (Attempt.user_id == bindparam("user_id"), Attempt.status == "in-progress")
+    # correlate(None): inside the selects of the attempt below, this stays a query of its own
+    newest = select(func.max(Attempt.id)).where(*mine).correlate(None).scalar_subquery()
+    return (
+        select(func.count(Attempt.id)).where(*mine).correlate(None).scalar_subquery(),
+        newest,
+        select(QuizVersion.title)
+        .join(Attempt, Attempt.quiz_version_id == QuizVersion.id)
+        .where(Attempt.id == newest)
+        .correlate(None)
+        .scalar_subquery(),
+        select(Attempt.started_at).where(Attempt.id == newest).correlate(None).scalar_subquery(),
+        select(func.count(Answer.id))
+        .where(Answer.attempt_id == newest)
+        .correlate(None)
+        .scalar_subquery(),
+    )
 
 
 @cache
 def _unfinished_query() -> Prepared:
-    """Build unfinished()'s query once per process, to run as driver SQL (course.prepared): My
-    path runs it on every view, and SQLAlchemy's work around it cost more than running it."""
-    query = (
-        select(Attempt.id, QuizVersion.title, Attempt.started_at, _answered())
-        .join(QuizVersion, QuizVersion.id == Attempt.quiz_version_id)
-        .where(Attempt.user_id == bindparam("user_id"), Attempt.status == "in-progress")
-        .order_by(Attempt.id.desc())
-    )
-    return Prepared(query, {"user_id": 0})
+    """Build unfinished()'s query once per process, to run as driver SQL (course.prepared)."""
+    return Prepared(select(*unfinished_columns()), {"user_id": 0})

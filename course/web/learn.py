@@ -25,8 +25,8 @@ def path() -> str | Response:
     if not who.started and course.placement_slug:
         return redirect(url_for("learn.welcome"))
     view = learning.my_path(current_user, course, who)
-    unfinished = scenarios.unfinished(current_user) if who.unfinished else []
-    return render_template("learn/path.html", course=course, path=view, unfinished=unfinished)
+    resume = scenarios.unfinished(current_user) if who.unfinished else None
+    return render_template("learn/path.html", course=course, path=view, resume=resume)
 
 
 @bp.get("/welcome")

@@ -293,6 +293,32 @@ def test_path_offers_to_resume_an_unfinished_scenario(trainee, course):
     assert f'href="{url}"' in html
 
 
+def test_path_offers_the_newest_of_several_unfinished_attempts(trainee, course, app):
+    from datetime import UTC, datetime
+
+    from course.extensions import db
+
+    client, user = trainee
+    post_form(client, "/learn/welcome/skip", token_from="/learn/welcome")
+    url = start(client)
+    answer(client, url, "first", choice="a")
+    with app.app_context():  # a second attempt in progress, started later (another server's)
+        first = db.session.get(Attempt, int(url.rsplit("/", 1)[1]))
+        newer = Attempt(
+            user_id=user.id,
+            quiz_id=first.quiz_id,
+            quiz_version_id=first.quiz_version_id,
+            number=first.number + 1,
+            started_at=datetime(2026, 3, 9, tzinfo=UTC),
+        )
+        db.session.add(newer)
+        db.session.commit()
+        newer_id = newer.id
+    html = client.get("/learn/").get_data(as_text=True)
+    assert "Resume: Scenario for basics-one" in html and "at step 1 on 09 Mar" in html
+    assert f'href="/learn/attempts/{newer_id}"' in html and "and 1 more unfinished" in html
+
+
 def test_path_offers_no_resume_before_a_start_or_after_the_finish(trainee, course):
     client, _ = trainee
     post_form(client, "/learn/welcome/skip", token_from="/learn/welcome")

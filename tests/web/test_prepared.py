@@ -30,30 +30,36 @@ def test_the_users_row_is_the_one_the_orm_reads(app, trainee, course) -> None:  
         cohort.rules.append(rule)
         db.session.commit()
         line = f"{rule.id}:required:basics-one"
-    with app.test_request_context("/"):
-        query, _, _ = security._user_query()
-        orm = tuple(db.session.execute(query.statement, {"user_id": user.id}).one())
-        fast = query.one_or_none(db.session, user_id=user.id)
-        seen: list[str] = []
+    url = start(client)  # an attempt in progress, for the query that carries it (My path)
+    answer(client, url, "first", choice="a")
+    for resume in (False, True):
+        with app.test_request_context("/"):
+            query, *_ = security._user_query(resume)
+            orm = tuple(db.session.execute(query.statement, {"user_id": user.id}).one())
+            fast = query.one_or_none(db.session, user_id=user.id)
+            seen: list[str] = []
 
-        def spy(*args: object) -> None:
-            seen.append(str(args[2]))
+            def spy(*args: object) -> None:
+                seen.append(str(args[2]))  # noqa: B023 - used before the loop goes on
 
-        event.listen(db.engine, "before_cursor_execute", spy)
-        try:  # with a listener it runs through SQLAlchemy, which tells the listener
-            counted = query.one_or_none(db.session, user_id=user.id)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", spy)
-        missing = query.one_or_none(db.session, user_id=user.id + 1000)
-        fresh = prepared.Prepared(
-            query.statement, query.example
-        )  # learns the driver's types, then not
-        first, again = (fresh.one_or_none(db.session, user_id=user.id) for _ in range(2))
-    assert fast == orm and counted == orm and len(seen) == 1 and missing is None
-    assert first == orm and again == orm
-    kinds = {type(value) for value in fast}
-    assert {dict, date, datetime, bool, str, int} <= kinds  # every kind of conversion was needed
-    assert date(2027, 1, 15) in fast and line in fast
+            event.listen(db.engine, "before_cursor_execute", spy)
+            try:  # with a listener it runs through SQLAlchemy, which tells the listener
+                counted = query.one_or_none(db.session, user_id=user.id)
+            finally:
+                event.remove(db.engine, "before_cursor_execute", spy)
+            missing = query.one_or_none(db.session, user_id=user.id + 1000)
+            fresh = prepared.Prepared(
+                query.statement, query.example
+            )  # learns the driver's types, then not
+            first, again = (fresh.one_or_none(db.session, user_id=user.id) for _ in range(2))
+        assert fast == orm and counted == orm and len(seen) == 1 and missing is None
+        assert first == orm and again == orm
+        kinds = {type(value) for value in fast}
+        assert {dict, date, datetime, bool, str, int} <= kinds  # every kind of conversion needed
+        assert date(2027, 1, 15) in fast and line in fast
+        if resume:  # in progress: one attempt, its id, title, start and one step answered
+            assert fast[-5:-3] == (1, int(url.rsplit("/", 1)[1])) and fast[-1] == 1
+            assert fast[-3] == "Scenario for basics-one" and isinstance(fast[-2], datetime)
 
 
 def test_the_user_it_builds_is_loaded_and_saves_changes(app, create_user) -> None:  # noqa: ANN001
