@@ -5,7 +5,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -101,8 +101,10 @@ def init_app(app: Flask) -> None:
     _limit_only_where_limits_apply(app)
     with app.app_context():
         sqlite.tune(db.engine)
-        pool.ping_when_idle(db.engine)
         reads = _read_engine(app, db.engine)
+        for engine in (db.engine, reads):
+            if engine is not None:
+                pool.ping_when_idle(engine)
 
     @app.before_request
     def _begin_reading() -> None:
@@ -142,22 +144,17 @@ def _read_engine(app: Flask, engine: Engine) -> Engine | None:
     reads = create_engine(
         engine.url, isolation_level="AUTOCOMMIT", connect_args=connect_args, **options
     )
-    from course import pool
-
-    pool.ping_when_idle(reads)
     app.extensions[READS] = reads
     return reads
 
 
 def engines() -> tuple[Engine, ...]:
     """The current app's engines: its own, and on PostgreSQL the read engine of the GETs."""
-    from flask import current_app
-
     reads = current_app.extensions.get(READS)
     return (db.engine,) if reads is None else (db.engine, reads)
 
 
 def dispose_engines() -> None:
-    """Close the pooled connections of the current app's engines (tests, and a fork's child)."""
+    """Close the pooled connections of the current app's engines."""
     for engine in engines():
         engine.dispose()

@@ -15,7 +15,8 @@ had run the statement."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Select
@@ -172,3 +173,29 @@ def end_read(session: Session) -> None:
         session.commit()
     finally:
         session.expire_on_commit = keep
+
+
+class Carried:
+    """Figures a request read alongside its user (security.load_user), kept for the one call
+    that needs them later in the same request, so that call runs no query of its own. Taken
+    once: a second call reads afresh. Forgotten at the start of every request, so they never
+    outlive the request that read them."""
+
+    def __init__(self, name: str) -> None:
+        self._kept: ContextVar[tuple[int, Sequence[Any]] | None] = ContextVar(name, default=None)
+
+    def keep(self, user_id: int, row: Sequence[Any]) -> None:
+        """Keep the figures just read for `user_id`."""
+        self._kept.set((user_id, row))
+
+    def forget(self) -> None:
+        """Drop the kept figures."""
+        self._kept.set(None)
+
+    def take(self, user_id: int) -> Sequence[Any] | None:
+        """Return the figures kept for `user_id` and drop them, or None when there are none."""
+        kept = self._kept.get()
+        if kept is None or kept[0] != user_id:
+            return None
+        self._kept.set(None)
+        return kept[1]

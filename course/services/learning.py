@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -28,6 +27,7 @@ from course.models import (
     User,
 )
 from course.models.types import utcnow
+from course.prepared import Carried
 from course.services import ServiceError, statements, summaries
 from course.services.catalogue import Course, ModuleInfo
 
@@ -140,11 +140,8 @@ def learner(user_id: int) -> Learner:
     or skipped the placement check, their reading time and whether a scenario attempt is in
     progress, in one query (or take them from the user's own query, when a page that only reads
     has them: remember_learner)."""
-    remembered = _remembered.get()
-    if remembered is not None and remembered[0] == user_id:
-        _remembered.set(None)  # used once: a second call in the same request reads afresh
-        row = remembered[1]
-    else:
+    row = _carried.take(user_id)
+    if row is None:
         row = db.session.execute(_learner_query(), {"user_id": user_id}).one()
     started, skipped, state_json, version, params_hash, rule_text, target, seconds, unfinished = row
     rules = parse_rules(rule_text, target)
@@ -159,20 +156,19 @@ def learner_columns() -> list:
     return list(_learner_query().selected_columns)
 
 
-# Figures read with the request's user (security.load_user) on a request that writes nothing,
-# taken once by learner() for that user: they save a query a page. Dropped at the start of every
-# request, so they never outlive the request that read them.
-_remembered: ContextVar[tuple[int, Sequence[Any]] | None] = ContextVar("learner", default=None)
+# Figures read with the request's user on a request that writes nothing (security.load_user),
+# taken once by learner() for that user: they save a query a page.
+_carried = Carried("learner")
 
 
 def remember_learner(user_id: int, row: Sequence[Any]) -> None:
     """Keep learner()'s figures, just read alongside the user, for the request's learner() call."""
-    _remembered.set((user_id, row))
+    _carried.keep(user_id, row)
 
 
 def forget_learner() -> None:
     """Drop remembered figures: the next learner() reads them again."""
-    _remembered.set(None)
+    _carried.forget()
 
 
 @cache

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Sequence
-from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -20,7 +19,7 @@ from course.content.model import Evidence
 from course.extensions import db
 from course.models import Answer, Attempt, Quiz, QuizVersion, User
 from course.models.types import utcnow
-from course.prepared import Prepared, attach, columns_of, end_read
+from course.prepared import Carried, Prepared, attach, columns_of, end_read
 from course.services import ServiceError, learning, statements
 from course.services import catalogue as catalogue_service
 from course.services.catalogue import Course
@@ -524,30 +523,24 @@ class Unfinished:
 
 
 # The user's unfinished attempts, read alongside the user on a page that offers to resume one
-# (security.load_user), taken once by unfinished(): they save My path a query. Dropped at the
-# start of every request, so they never outlive the request that read them.
-_carried: ContextVar[tuple[int, Sequence[Any]] | None] = ContextVar("unfinished", default=None)
+# (security.load_user), taken once by unfinished(): they save My path a query.
+_carried = Carried("unfinished")
 
 
 def carry_unfinished(user_id: int, row: Sequence[Any]) -> None:
     """Keep unfinished()'s figures, just read alongside the user, for the request's call."""
-    _carried.set((user_id, row))
+    _carried.keep(user_id, row)
 
 
 def forget_unfinished() -> None:
     """Drop carried figures: the next unfinished() reads them again."""
-    _carried.set(None)
+    _carried.forget()
 
 
 def unfinished(user: User) -> Unfinished | None:
     """Return the user's newest attempt still in progress, with how many more are, or None; in
     one query, or none when the user's own query carried the figures."""
-    carried = _carried.get()
-    if carried is not None and carried[0] == user.id:
-        _carried.set(None)  # used once: a second call in the same request reads afresh
-        row = tuple(carried[1])
-    else:
-        row = _unfinished_query().one_or_none(db.session, user_id=user.id)
+    row = _carried.take(user.id) or _unfinished_query().one_or_none(db.session, user_id=user.id)
     count, attempt_id, title, started_at, answered = row or (0, None, None, None, 0)
     if not count:
         return None
